@@ -1,0 +1,47 @@
+# Two commands set everything up: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DEMO_CASES ?= 200
+
+.PHONY: run test install install-dev migrate demo lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_policies
+
+demo: migrate
+	$(PY) manage.py seed_demo --cases $(DEMO_CASES) --seed 1
+
+# Serve the admin and run the django-q2 worker beside it; Ctrl-C stops both.
+run: demo
+	@echo "Admin: http://127.0.0.1:$(PORT)/admin/"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py qcluster & \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+bench: install-dev
+	$(PY) benchmarks/admin_changelist.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media

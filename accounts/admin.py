@@ -1,0 +1,71 @@
+"""Admin of users, departments, teams, roles and memberships (administrators only edit)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts.models import Department, Membership, Role, Team, User
+from accounts.services import membership_remove, membership_set, user_sync_groups
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    autocomplete_fields = ["team"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "get_full_name", "email", "roles", "is_active", "is_superuser"]
+    list_filter = ["is_active", "is_superuser", "memberships__role", "memberships__team"]
+    inlines = [MembershipInline]
+    fieldsets = BaseUserAdmin.fieldsets + (("Automation", {"fields": ["is_system"]}),)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("memberships__role")
+
+    @admin.display(description="roles")
+    def roles(self, obj: User) -> str:
+        return ", ".join(sorted({m.role.name for m in obj.memberships.all()}))
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        user_sync_groups(user=form.instance)
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "department", "email"]
+    list_filter = ["department"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["name", "rank", "scope", "sees_confidential", "group"]
+    ordering = ["rank", "name"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role"]
+    list_filter = ["role", "team"]
+    list_select_related = ["user", "team", "role"]
+    autocomplete_fields = ["user", "team"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        saved = membership_set(user=obj.user, team=obj.team, role=obj.role)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj) -> None:
+        membership_remove(membership=obj)

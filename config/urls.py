@@ -1,0 +1,19 @@
+"""URL routes: the admin is the product; /health/ for load balancers."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import path
+
+from config.health import health
+
+admin.site.site_header = "Escalation back office"
+admin.site.site_title = "Escalations"
+admin.site.index_title = "Escalations"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,326 @@
+"""The case admin: the working UI of the back office."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django_fsm import can_proceed
+from simple_history.admin import SimpleHistoryAdmin
+
+from escalations import services
+from escalations.admin import filters
+from escalations.admin.bulk_actions import assign_selected, escalate_selected
+from escalations.admin.case_forms import CaseAdminForm
+from escalations.admin.case_inlines import AttachmentInline, NoteInline, StayInline
+from escalations.admin.forms import TRANSITION_FORMS
+from escalations.admin.pagination import CappedCountPaginator
+from escalations.choices import CaseState, Transition
+from escalations.models import Case, Category
+from escalations.permissions import can_edit_case, can_run_transition, can_see_case
+from escalations.reference_data import ESCALATION_PROCEDURE
+from escalations.selectors import cases_visible_to, with_tier_name
+from escalations.services import CaseConflict, CasePermissionDenied, TransitionRefused
+
+RISK_COLOURS = {1: "#5b8", 2: "#9b5", 3: "#db3", 4: "#e83", 5: "#d33"}
+CASE_ERRORS = (CaseConflict, CasePermissionDenied, TransitionRefused, ValidationError)
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(error.messages)
+    return str(error)
+
+
+@admin.register(Case)
+class CaseAdmin(SimpleHistoryAdmin):
+    form = CaseAdminForm
+    change_form_template = "admin/escalations/case/change_form.html"
+    list_display = [
+        "ticket_id", "customer_name", "category", "risk", "tier_display", "state_display",
+        "assignee", "due", "age",
+    ]
+    list_display_links = ["ticket_id", "customer_name"]
+    list_select_related = ["category", "assignee"]
+    list_filter = [
+        filters.QueueFilter, filters.StateFilter, filters.OverdueFilter, filters.TierFilter,
+        filters.CategoryFilter, filters.RiskFilter, filters.TeamFilter, filters.AssigneeFilter,
+    ]
+    search_fields = ["=ticket_id", "=order_number", "customer_name", "=customer_email"]
+    search_help_text = "Ticket id or order number (exact), customer name (part) or email (exact)."
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = CappedCountPaginator
+    list_per_page = 50
+    actions = [escalate_selected, assign_selected]
+    inlines = [NoteInline, AttachmentInline, StayInline]
+    history_list_display = ["history_transition", "history_change_reason", "state", "tier"]
+    autocomplete_fields: list[str] = []
+    readonly_fields = [
+        "state", "tier_readonly", "due_at", "opened_at", "resolved_at", "closed_at",
+        "resolution_plan", "corrective_actions", "outcome", "created_by", "version",
+    ]
+    fieldsets = [
+        ("Case", {"fields": [
+            "ticket_id", "category", "policy", "risk_rating", "team", "assignee", "confidential",
+        ]}),
+        ("Customer", {"fields": [
+            "customer_name", "customer_email", "order_number", "order_value",
+        ]}),
+        ("Assessment", {"fields": ["summary", "details"]}),
+        ("Status", {"fields": [
+            "state", "tier_readonly", "due_at", "opened_at", "resolved_at", "closed_at",
+            "created_by", "version",
+        ]}),
+        ("Resolution", {"fields": [
+            "resolution_plan", "corrective_actions", "outcome", "feedback_score",
+            "feedback_comment",
+        ]}),
+    ]
+
+    # --- visibility -----------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest):
+        return with_tier_name(cases_visible_to(request.user, super().get_queryset(request)))
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return super().has_view_permission(request, obj) and (
+            obj is None or can_see_case(request.user, obj)
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and (
+            obj is None or can_edit_case(request.user, obj)
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Cases are records: only an administrator may delete one (e.g. a test case).
+        return request.user.is_superuser
+
+    def has_escalate_permission(self, request) -> bool:
+        return request.user.has_perm("escalations.escalate_case")
+
+    def has_assign_permission(self, request) -> bool:
+        return request.user.has_perm("escalations.assign_case")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if obj is not None:
+            fields.append("policy")
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets + [(None, {"fields": ["seen_version"], "classes": ["hidden"]})]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        memberships = request.user.memberships_cached
+        if memberships and "team" not in initial:
+            initial["team"] = memberships[0].team_id
+        return initial
+
+    # --- columns --------------------------------------------------------------------------
+
+    @admin.display(description="risk", ordering="risk_rating")
+    def risk(self, obj: Case) -> str:
+        return format_html(
+            '<span style="color:#fff;background:{};padding:1px 6px;border-radius:8px">{}</span>',
+            RISK_COLOURS.get(obj.risk_rating, "#888"), obj.risk_rating,
+        )
+
+    @admin.display(description="tier", ordering="tier")
+    def tier_display(self, obj: Case) -> str:
+        name = getattr(obj, "tier_name", None)
+        return f"{obj.tier}. {name}" if name else str(obj.tier)
+
+    @admin.display(description="tier")
+    def tier_readonly(self, obj: Case) -> str:
+        tier = obj.current_tier
+        if tier is None:
+            return str(obj.tier)
+        return f"{tier.level}. {tier.name} (owner: {tier.owner_role}; {tier.limit_display})"
+
+    @admin.display(description="state", ordering="state")
+    def state_display(self, obj: Case) -> str:
+        return CaseState(obj.state).label
+
+    @admin.display(description="due", ordering="due_at")
+    def due(self, obj: Case) -> str:
+        if obj.due_at is None:
+            return "—"
+        now = timezone.now()
+        local = timezone.localtime(obj.due_at).strftime("%d %b %H:%M")
+        if obj.is_overdue(now):
+            return format_html(
+                '<span style="color:#c00;font-weight:bold" title="overdue">⚠ {} ({} late)</span>',
+                local, timesince(obj.due_at, now),
+            )
+        return local
+
+    @admin.display(description="age", ordering="opened_at")
+    def age(self, obj: Case) -> str:
+        return timesince(obj.opened_at, timezone.now()).split(",")[0]
+
+    # --- saving through the services ------------------------------------------------------
+
+    def save_model(self, request, obj: Case, form, change: bool) -> None:
+        data = form.cleaned_data
+        if not change:
+            editable = {
+                name: data[name] for name in (
+                    "customer_email", "order_number", "order_value", "details",
+                    "feedback_score", "feedback_comment",
+                ) if name in data
+            }
+            case = services.case_open(
+                actor=request.user, ticket_id=data["ticket_id"],
+                customer_name=data["customer_name"], category=data["category"],
+                risk_rating=data["risk_rating"], team=data["team"], summary=data["summary"],
+                policy=data.get("policy"), assignee=data.get("assignee"),
+                confidential=data.get("confidential") or None, **editable,
+            )
+        else:
+            changed = [
+                name for name in form.changed_data
+                if name not in services.cases.PROTECTED_FIELDS and name != "seen_version"
+            ]
+            changes = {name: data[name] for name in changed if name != "assignee"}
+            case = services.case_update(
+                case=obj, actor=request.user, changes=changes,
+                expected_version=data.get("seen_version") or obj._loaded_version,
+            )
+            if "assignee" in changed:
+                case = services.case_assign(
+                    case=case, actor=request.user, assignee=data["assignee"]
+                )
+        obj.__dict__.update(
+            {key: value for key, value in case.__dict__.items() if not key.startswith("_")}
+        )
+        obj._state.adding = False
+        obj._loaded_version = case.version
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is NoteInline.model:
+            for note_form in formset.forms:
+                if note_form.has_changed() and not note_form.instance.pk:
+                    cleaned = note_form.cleaned_data
+                    services.case_add_note(
+                        case=form.instance, actor=request.user, body=cleaned["body"],
+                        kind=cleaned["kind"], parent=cleaned.get("parent"),
+                    )
+            return
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if not instance.pk and hasattr(instance, "uploaded_by_id"):
+                instance.uploaded_by = request.user
+            instance.save()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        extra_context["category_guidance"] = {
+            str(pk): guidance for pk, guidance in Category.objects.values_list("pk", "guidance")
+        }
+        extra_context["escalation_procedure"] = ESCALATION_PROCEDURE
+        if object_id:
+            case = self.get_object(request, object_id)
+            if case is not None:
+                extra_context["transition_buttons"] = self.transition_buttons(request, case)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except CASE_ERRORS as error:
+            self.message_user(request, _error_text(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["category_guidance_json"] = json.dumps(context.get("category_guidance", {}))
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    # --- transitions ----------------------------------------------------------------------
+
+    def transition_buttons(self, request, case: Case) -> list[dict]:
+        """Return the transitions the user may run on the case now, as buttons."""
+        buttons = []
+        for name in TRANSITION_FORMS:
+            method = getattr(case, name)
+            if can_proceed(method, check_conditions=name != "resolve") and can_run_transition(
+                request.user, case, name
+            ):
+                buttons.append({
+                    "name": name, "label": Transition(name).label.replace("Put on", "Put on"),
+                    "url": reverse("admin:escalations_case_transition", args=[case.pk, name]),
+                })
+        return buttons
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="escalations_case_transition",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def transition_view(self, request, object_id: str, name: str):
+        """Show the transition's form (GET) or run it through its service (POST)."""
+        if name not in TRANSITION_FORMS:
+            raise PermissionDenied(f"No transition called {name}.")
+        case = self.get_object(request, object_id)
+        if case is None or not self.has_view_permission(request, case):
+            raise PermissionDenied
+        change_url = reverse("admin:escalations_case_change", args=[case.pk])
+        form_class = TRANSITION_FORMS[name]
+        if request.method == "POST":
+            form = form_class(request.POST)
+            if form.is_valid():
+                try:
+                    updated = services.TRANSITION_SERVICES[name](
+                        case=case, actor=request.user,
+                        expected_version=form.cleaned_data["version"], **form.service_kwargs(),
+                    )
+                except CasePermissionDenied:
+                    raise
+                except CASE_ERRORS as error:
+                    self.message_user(request, _error_text(error), messages.ERROR)
+                    return HttpResponseRedirect(change_url)
+                self.message_user(
+                    request,
+                    f"Case {updated.ticket_id}: {Transition(name).label.lower()}; now "
+                    f"{CaseState(updated.state).label.lower()} at tier {updated.tier}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        elif request.method == "GET":
+            if not can_run_transition(request.user, case, name):
+                raise PermissionDenied
+            form = form_class(initial={"version": case.version})
+        else:
+            return HttpResponseNotAllowed(["GET", "POST"])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "case": case, "form": form, "name": name,
+            "title": f"{Transition(name).label}: {case}", "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/escalations/case/transition.html", context)
+
+    # --- history: a timeline, never a way around the state machine ------------------------
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        if self.get_object(request, object_id) is None:
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        if self.get_object(request, object_id) is None:
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)

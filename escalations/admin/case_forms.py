@@ -1,0 +1,22 @@
+"""The case's add/change form: carries the version seen, hides what only transitions set."""
+
+from __future__ import annotations
+
+from django import forms
+
+from escalations.models import Case
+
+
+class CaseAdminForm(forms.ModelForm):
+    """Edit a case; the hidden version makes a stale save fail instead of overwriting."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Case
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen_version"].initial = self.instance.version

@@ -1,0 +1,135 @@
+"""Changelist filters whose choices come from small tables, never from scanning cases."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils import timezone
+
+from accounts.models import Team, User
+from escalations.choices import RISK_CHOICES, CaseState
+from escalations.models import Category, Tier
+from escalations.selectors import team_queue
+
+
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active (not resolved or closed)"), *CaseState.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(
+                state__in=[CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.ON_HOLD]
+            )
+        if self.value() in CaseState.values:
+            return queryset.filter(state=self.value())
+        return queryset
+
+
+class TierFilter(admin.SimpleListFilter):
+    title = "tier"
+    parameter_name = "tier"
+
+    def lookups(self, request, model_admin):
+        return [
+            (f"{tier.policy_id}:{tier.level}", f"{tier.policy.name} – {tier.level}. {tier.name}")
+            for tier in Tier.objects.select_related("policy").order_by("policy__name", "level")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() and ":" in self.value():
+            policy_id, level = self.value().split(":", 1)
+            if policy_id.isdigit() and level.isdigit():
+                return queryset.filter(policy_id=int(policy_id), tier=int(level))
+        return queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = "category"
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return list(Category.objects.values_list("id", "name"))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(category_id=self.value()) if _is_id(self.value()) else queryset
+
+
+class RiskFilter(admin.SimpleListFilter):
+    title = "risk"
+    parameter_name = "risk"
+
+    def lookups(self, request, model_admin):
+        return [(str(value), label) for value, label in RISK_CHOICES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(risk_rating=self.value()) if _is_id(self.value()) else queryset
+
+
+class TeamFilter(admin.SimpleListFilter):
+    title = "team"
+    parameter_name = "team"
+
+    def lookups(self, request, model_admin):
+        return list(Team.objects.values_list("id", "name"))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(team_id=self.value()) if _is_id(self.value()) else queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = "assignee"
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        staff = User.objects.filter(is_active=True, is_system=False, memberships__isnull=False)
+        return [("none", "Unassigned")] + [
+            (str(user.pk), str(user)) for user in staff.distinct().order_by("username")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset.filter(assignee_id=self.value()) if _is_id(self.value()) else queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "deadline"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("today", "Due within 24 hours"), ("none", "No deadline")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        active = [CaseState.OPEN, CaseState.IN_PROGRESS]
+        if self.value() == "overdue":
+            return queryset.filter(state__in=active, due_at__lt=now)
+        if self.value() == "today":
+            return queryset.filter(
+                state__in=active, due_at__gte=now, due_at__lt=now + timezone.timedelta(days=1)
+            )
+        if self.value() == "none":
+            return queryset.filter(due_at__isnull=True)
+        return queryset
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "My cases"), ("team", "My team's queue")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(assignee_id=request.user.pk)
+        if self.value() == "team":
+            return team_queue(request.user, queryset)
+        return queryset
+
+
+def _is_id(value: str | None) -> bool:
+    return bool(value) and value.isdigit()

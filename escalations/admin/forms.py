@@ -1,0 +1,84 @@
+"""Forms of the case admin: one per transition, and the bulk actions' forms."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import User
+from escalations.choices import FEEDBACK_CHOICES, Outcome
+
+
+class TransitionForm(forms.Form):
+    """The fields every transition takes: the version seen and a reason."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), required=False,
+        help_text="Why: kept in the case's history.",
+    )
+    reason_required = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = self.reason_required
+
+    def service_kwargs(self) -> dict:
+        """Return the keyword arguments the transition's service takes from this form."""
+        return {"reason": self.cleaned_data["reason"]}
+
+
+class ReasonRequiredForm(TransitionForm):
+    reason_required = True
+
+
+class ResolveForm(TransitionForm):
+    resolution_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
+    corrective_actions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), required=False
+    )
+    outcome = forms.ChoiceField(choices=[("", "---------"), *Outcome.choices])
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "reason": data["reason"], "resolution_plan": data["resolution_plan"],
+            "corrective_actions": data["corrective_actions"], "outcome": data["outcome"],
+        }
+
+
+class CloseForm(TransitionForm):
+    feedback_score = forms.TypedChoiceField(
+        choices=[("", "no feedback"), *FEEDBACK_CHOICES], coerce=int, empty_value=None,
+        required=False, help_text="Customer feedback, 1 (poor) to 5 (excellent), if given.",
+    )
+    feedback_comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "reason": data["reason"], "feedback_score": data["feedback_score"],
+            "feedback_comment": data["feedback_comment"],
+        }
+
+
+TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
+    "acknowledge": TransitionForm,
+    "escalate": ReasonRequiredForm,
+    "hold": ReasonRequiredForm,
+    "resume": TransitionForm,
+    "resolve": ResolveForm,
+    "reopen": ReasonRequiredForm,
+    "close": CloseForm,
+}
+
+
+class BulkEscalateForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+
+
+class BulkAssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True, is_system=False), required=False,
+        help_text="Leave empty to unassign.",
+    )
+    reason = forms.CharField(required=False)

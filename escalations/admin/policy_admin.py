@@ -1,0 +1,101 @@
+"""Admin of policies, their tiers and holidays, and categories (editable by admins)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
+
+from escalations.choices import ClockAnchor
+from escalations.models import Category, Policy, PolicyHoliday, Tier
+
+
+class TierFormSet(forms.BaseInlineFormSet):
+    """Refuse a ladder with gaps, no tiers, or cumulative limits that do not grow."""
+
+    def clean(self) -> None:
+        super().clean()
+        rows = [
+            form.cleaned_data for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if not rows:
+            raise ValidationError("A policy needs at least one tier.")
+        levels = sorted(row["level"] for row in rows)
+        if levels != list(range(1, len(levels) + 1)):
+            raise ValidationError(
+                f"Tier levels must run 1, 2, 3, … without gaps or repeats; got {levels}."
+            )
+        previous = None
+        for row in sorted(rows, key=lambda r: r["level"]):
+            limit = row.get("limit_value")
+            if limit is None or row.get("limit_anchor") != ClockAnchor.CASE_OPENED:
+                continue
+            if previous is not None and limit <= previous[1]:
+                raise ValidationError(
+                    f"Tier {row['level']}'s limit ({limit}) counts from case opening, so it must "
+                    f"exceed tier {previous[0]}'s ({previous[1]})."
+                )
+            previous = (row["level"], limit)
+
+
+class TierInline(admin.StackedInline):
+    model = Tier
+    formset = TierFormSet
+    extra = 0
+    min_num = 1
+    filter_horizontal = ["informed_roles"]
+    fields = [
+        ("level", "name", "owner_role"), "informed_roles", ("action", "possible_outcomes"),
+        ("limit_target", "limit_value", "limit_kind", "limit_anchor"),
+    ]
+
+
+class HolidayInline(admin.TabularInline):
+    model = PolicyHoliday
+    extra = 0
+
+
+@admin.register(Policy)
+class PolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "time_zone", "holiday_country", "tier_ladder", "is_active"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [TierInline, HolidayInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("tiers")
+
+    @admin.display(description="tiers")
+    def tier_ladder(self, obj: Policy) -> str:
+        return " → ".join(tier.name for tier in obj.tiers.all())
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        from django.http import HttpResponseNotAllowed
+
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+@admin.register(Category)
+class CategoryAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "default_policy", "default_tier", "confidential_by_default", "source"]
+    list_filter = ["default_policy", "confidential_by_default", "is_active"]
+    search_fields = ["name", "guidance"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["default_policy"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        from django.http import HttpResponseNotAllowed
+
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        return super().history_form_view(request, object_id, version_id, extra_context)

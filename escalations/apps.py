@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class EscalationsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "escalations"
+    verbose_name = "Escalations"
+
+    def ready(self) -> None:
+        from escalations import history_signals
+
+        history_signals.connect()
+        post_migrate.connect(
+            _load_reference_data, sender=self, dispatch_uid="escalations.reference_data"
+        )
+
+
+def _load_reference_data(sender, using="default", plan=None, **kwargs) -> None:
+    """After migrate, create the policy documents' data where missing (idempotent)."""
+    from django.db import connections
+
+    from escalations.services.reference_loading import reference_data_load
+
+    tables = connections[using].introspection.table_names()
+    if "escalations_category" in tables and "accounts_role" in tables:
+        reference_data_load()

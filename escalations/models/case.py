@@ -1,0 +1,318 @@
+"""The escalated case, its state machine, its stays at tiers, its notes and evidence."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django_fsm import FSMField, FSMModelMixin, transition
+from simple_history.models import HistoricalRecords
+
+from escalations.choices import (
+    FEEDBACK_CHOICES,
+    RISK_CHOICES,
+    CaseState,
+    NoteKind,
+    Outcome,
+)
+from escalations.models.policy import Category, Policy, Tier
+from escalations.permissions import transition_permission
+
+
+class CaseConflict(Exception):
+    """The case was changed by someone else since it was loaded."""
+
+
+class CaseHistoryFields(models.Model):
+    """Extra columns on every historical row: which transition made the change."""
+
+    history_transition = models.CharField(max_length=20, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+
+class Case(FSMModelMixin, models.Model):
+    """An escalated customer case climbing the tiers of a policy."""
+
+    ticket_id = models.CharField(
+        max_length=64, unique=True, help_text="Helpdesk / HubSpot ticket reference."
+    )
+    customer_name = models.CharField(max_length=200)
+    customer_email = models.EmailField(blank=True)
+    order_number = models.CharField(max_length=64, blank=True, db_index=True)
+    order_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases")
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="cases")
+    risk_rating = models.PositiveSmallIntegerField(
+        choices=RISK_CHOICES,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="Negative Experience Risk: 1 to 5, 5 most critical.",
+    )
+    tier = models.PositiveSmallIntegerField(default=1, help_text="Level of the current tier.")
+    state = FSMField(default=CaseState.OPEN, choices=CaseState.choices, protected=True)
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="cases")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assigned_cases",
+    )
+    confidential = models.BooleanField(
+        default=False, help_text="Visible only to the assignee, Legal, Executive and admins."
+    )
+    summary = models.CharField(max_length=300)
+    details = models.TextField(
+        blank=True, help_text="Customer details, order history and your assessment."
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(null=True, blank=True, help_text="Deadline of the current tier.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    resolution_plan = models.TextField(blank=True)
+    corrective_actions = models.TextField(blank=True)
+    outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
+    feedback_score = models.PositiveSmallIntegerField(
+        choices=FEEDBACK_CHOICES, null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    feedback_comment = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(bases=[CaseHistoryFields], excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-risk_rating", "due_at", "-id"]
+        indexes = [
+            models.Index(fields=["-risk_rating", "due_at", "-id"], name="case_default_order"),
+            models.Index(fields=["state", "due_at"], name="case_state_due"),
+            models.Index(fields=["team", "state"], name="case_team_state"),
+            models.Index(fields=["assignee", "state"], name="case_assignee_state"),
+            models.Index(fields=["policy", "tier"], name="case_policy_tier"),
+            models.Index(fields=["opened_at"], name="case_opened"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(risk_rating__gte=1, risk_rating__lte=5), name="case_risk_1_5"
+            ),
+            models.CheckConstraint(condition=models.Q(tier__gte=1), name="case_tier_from_1"),
+        ]
+        permissions = [
+            ("acknowledge_case", "Can acknowledge a case"),
+            ("escalate_case", "Can escalate a case"),
+            ("hold_case", "Can put a case on hold and resume it"),
+            ("resolve_case", "Can resolve a case"),
+            ("reopen_case", "Can reopen a resolved case"),
+            ("close_case", "Can close a resolved case"),
+            ("assign_case", "Can assign a case"),
+            ("import_case", "Can import escalation trackers"),
+            ("export_case", "Can export cases"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} — {self.customer_name}"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded_version = self.version
+
+    def save(self, *args, **kwargs) -> None:
+        """Save, bumping the version; refuse (CaseConflict) if the row changed since loading."""
+        if not self._state.adding:
+            self.version = self._loaded_version + 1
+        super().save(*args, **kwargs)
+        self._loaded_version = self.version
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        updated = super()._do_update(
+            base_qs.filter(version=self._loaded_version), using, pk_val, values,
+            update_fields, forced_update,
+        )
+        if not updated and base_qs.filter(pk=pk_val).exists():
+            raise CaseConflict(
+                f"Case {self.ticket_id} was changed by someone else; reload it and try again."
+            )
+        return updated
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._loaded_version = self.version
+        self.__dict__.pop("current_tier", None)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("admin:escalations_case_change", args=[self.pk])
+
+    # --- derived -------------------------------------------------------------------------
+
+    @cached_property
+    def current_tier(self) -> Tier | None:
+        """Return the Tier row of the case's current level."""
+        return (
+            Tier.objects.select_related("owner_role")
+            .filter(policy_id=self.policy_id, level=self.tier)
+            .first()
+        )
+
+    @property
+    def owner_rank(self) -> int:
+        """Return the rank of the role owning the current tier (0 if the tier is missing)."""
+        tier = self.current_tier
+        return tier.owner_role.rank if tier else 0
+
+    def has_next_tier(self) -> bool:
+        """Return True if the policy has a tier above the current one."""
+        return Tier.objects.filter(policy_id=self.policy_id, level__gt=self.tier).exists()
+
+    def has_resolution(self) -> bool:
+        """Return True if a resolution plan and an outcome are filled in."""
+        return bool(self.resolution_plan.strip() and self.outcome)
+
+    def is_overdue(self, now=None) -> bool:
+        """Return True if an active case is past its tier deadline."""
+        now = now or timezone.now()
+        return self.due_at is not None and self.due_at < now and self.state in (
+            CaseState.OPEN, CaseState.IN_PROGRESS,
+        )
+
+    def clean(self) -> None:
+        """Refuse a tier the policy does not have."""
+        if self.policy_id and self.tier and not Tier.objects.filter(
+            policy_id=self.policy_id, level=self.tier
+        ).exists():
+            raise ValidationError({"tier": f"Policy '{self.policy}' has no tier {self.tier}."})
+
+    # --- transitions: they check and set fields only; services save and notify ------------
+
+    @transition(
+        field=state, source=CaseState.OPEN, target=CaseState.IN_PROGRESS,
+        permission=transition_permission("acknowledge"),
+    )
+    def acknowledge(self) -> None:
+        """Open → in progress: the tier owner has taken the case up."""
+
+    @transition(
+        field=state,
+        source=[CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.ON_HOLD],
+        target=CaseState.OPEN,
+        conditions=[has_next_tier],
+        permission=transition_permission("escalate"),
+    )
+    def escalate(self) -> None:
+        """Open / in progress / on hold → open at the next tier (refused at the top tier)."""
+        self.tier += 1
+        self.__dict__.pop("current_tier", None)
+
+    @transition(
+        field=state, source=[CaseState.OPEN, CaseState.IN_PROGRESS], target=CaseState.ON_HOLD,
+        permission=transition_permission("hold"),
+    )
+    def hold(self) -> None:
+        """Open / in progress → on hold, awaiting the customer or a third party."""
+
+    @transition(
+        field=state, source=CaseState.ON_HOLD, target=CaseState.IN_PROGRESS,
+        permission=transition_permission("resume"),
+    )
+    def resume(self) -> None:
+        """On hold → in progress."""
+
+    @transition(
+        field=state, source=[CaseState.OPEN, CaseState.IN_PROGRESS], target=CaseState.RESOLVED,
+        conditions=[has_resolution], permission=transition_permission("resolve"),
+    )
+    def resolve(self, *, now) -> None:
+        """Open / in progress → resolved; needs a resolution plan and an outcome."""
+        self.resolved_at = now
+
+    @transition(
+        field=state, source=CaseState.RESOLVED, target=CaseState.OPEN,
+        permission=transition_permission("reopen"),
+    )
+    def reopen(self) -> None:
+        """Resolved → open at the same tier."""
+        self.resolved_at = None
+
+    @transition(
+        field=state, source=CaseState.RESOLVED, target=CaseState.CLOSED,
+        permission=transition_permission("close"),
+    )
+    def close(self, *, now) -> None:
+        """Resolved → closed after follow-up."""
+        self.closed_at = now
+
+
+class TierStay(models.Model):
+    """One stay of a case at a tier: entered, acknowledged, left, warned, breached."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stays")
+    level = models.PositiveSmallIntegerField()
+    tier_name = models.CharField(max_length=150)
+    entered_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_by = models.CharField(max_length=20, blank=True, help_text="Transition that ended it.")
+    due_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["case", "entered_at", "id"]
+        indexes = [models.Index(fields=["case", "left_at"], name="stay_case_open")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} at {self.tier_name} from {self.entered_at:%Y-%m-%d %H:%M}"
+
+
+class CaseNote(models.Model):
+    """An entry in a case's log: internal note, status update or customer briefing."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies",
+        help_text="The note this one answers, for threads.",
+    )
+    kind = models.CharField(max_length=20, choices=NoteKind.choices, default=NoteKind.INTERNAL_NOTE)
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.author} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def evidence_path(instance: CaseAttachment, filename: str) -> str:
+    return f"evidence/{instance.case_id}/{filename}"
+
+
+class CaseAttachment(models.Model):
+    """A piece of evidence attached to a case (screenshot, email, invoice)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=evidence_path)
+    description = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.description or self.file.name

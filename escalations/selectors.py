@@ -1,0 +1,34 @@
+"""Reads of cases: what a user may see, queues, the admin changelist's queryset."""
+
+from __future__ import annotations
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
+from accounts.selectors import sees_confidential, visible_team_ids
+from escalations.models import Case, Tier
+
+
+def cases_visible_to(user, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """Return the cases the user may see: their scope's teams, confidential ones if allowed.
+
+    A user always sees the cases assigned to them.
+    """
+    queryset = Case.objects.all() if queryset is None else queryset
+    if not user.is_active:
+        return queryset.none()
+    teams = visible_team_ids(user)
+    condition = Q() if teams is None else Q(team_id__in=teams)
+    if not sees_confidential(user):
+        condition &= Q(confidential=False)
+    return queryset.filter(condition | Q(assignee_id=user.pk))
+
+
+def with_tier_name(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """Annotate each case with its current tier's name (one correlated lookup, no extra query)."""
+    tier_name = Tier.objects.filter(policy_id=OuterRef("policy_id"), level=OuterRef("tier"))
+    return queryset.annotate(tier_name=Subquery(tier_name.values("name")[:1]))
+
+
+def team_queue(user, queryset: QuerySet[Case]) -> QuerySet[Case]:
+    """Return the cases of the teams the user is a member of."""
+    return queryset.filter(team_id__in=[m.team_id for m in user.memberships_cached])

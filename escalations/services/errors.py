@@ -1,0 +1,16 @@
+"""Errors the case services raise, each with a message fit to show the user."""
+
+from django.core.exceptions import PermissionDenied
+
+from escalations.models import CaseConflict
+
+
+class TransitionRefused(Exception):
+    """The transition is not possible from the case's state or conditions."""
+
+
+class CasePermissionDenied(PermissionDenied):
+    """The acting user may not do this to this case."""
+
+
+__all__ = ["CaseConflict", "CasePermissionDenied", "TransitionRefused"]

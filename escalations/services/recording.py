@@ -1,0 +1,18 @@
+"""Saving a case with its audit trail: who, which transition, why."""
+
+from __future__ import annotations
+
+from escalations.models import Case
+
+
+def case_save_with_history(*, case: Case, actor, transition: str, reason: str) -> None:
+    """Save the case, writing one historical row that names the actor, transition and reason."""
+    case._history_user = actor
+    case._change_reason = reason
+    case._history_transition = transition
+    try:
+        case.save()
+    finally:
+        # simple_history leaves these on the instance; a later save must not inherit them.
+        for attribute in ("_history_user", "_change_reason", "_history_transition"):
+            case.__dict__.pop(attribute, None)
