@@ -17,10 +17,13 @@ def cases_visible_to(user, queryset: QuerySet[Case] | None = None) -> QuerySet[C
     if not user.is_active:
         return queryset.none()
     teams = visible_team_ids(user)
-    condition = Q() if teams is None else Q(team_id__in=teams)
+    conditions = [] if teams is None else [Q(team_id__in=teams)]
     if not sees_confidential(user):
-        condition &= Q(confidential=False)
-    return queryset.filter(condition | Q(assignee_id=user.pk))
+        conditions.append(Q(confidential=False))
+    if not conditions:
+        return queryset
+    scope = conditions[0] if len(conditions) == 1 else conditions[0] & conditions[1]
+    return queryset.filter(scope | Q(assignee_id=user.pk))
 
 
 def with_tier_name(queryset: QuerySet[Case]) -> QuerySet[Case]:
