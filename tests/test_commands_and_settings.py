@@ -40,6 +40,15 @@ def test_seed_demo_is_deterministic_for_a_seed():
     assert len({row[4] for row in first}) > 1  # the demo moves cases along
 
 
+def test_seed_demo_again_tops_up_instead_of_duplicating():
+    call_command("seed_demo", "--cases", "5", "--seed", "4", stdout=StringIO())
+    out = StringIO()
+    call_command("seed_demo", "--cases", "5", "--seed", "4", stdout=out)
+    assert "Created 0 demo cases." in out.getvalue()
+    call_command("seed_demo", "--cases", "7", "--seed", "4", stdout=StringIO())
+    assert Case.objects.count() == 7
+
+
 def test_sqlite_url_gets_wal_and_immediate_transactions():
     config = database_config("sqlite:////tmp/x.sqlite3")
     assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]

@@ -66,26 +66,39 @@ def demo_users_create() -> list[tuple[str, str]]:
 
 
 def demo_cases_create(*, count: int, seed: int, now: datetime | None = None) -> int:
-    """Create count demo cases through the services, spread over the last 30 days."""
-    rng = random.Random(seed)
+    """Top the demo cases of a seed up to count, through the services; return how many were made.
+
+    Case n of seed s is the same whenever it is made (its own random stream), so re-running
+    with the same arguments creates nothing and a larger count only adds the missing cases.
+    """
     now = now or timezone.now()
     admin = User.objects.get(username="admin")
     categories = list(Category.objects.select_related("default_policy").order_by("slug"))
     teams = list(Team.objects.order_by("slug"))
-    staff = {m: list(User.objects.filter(memberships__team=m, is_active=True)) for m in teams}
+    staff = {
+        team: list(User.objects.filter(memberships__team=team, is_active=True).order_by("pk"))
+        for team in teams
+    }
+    prefix = f"DEMO-{seed}-"
+    existing = set(
+        Case.objects.filter(ticket_id__startswith=prefix).values_list("ticket_id", flat=True)
+    )
     created = 0
-    start = Case.objects.filter(ticket_id__startswith="DEMO-").count()
-    for number in range(start + 1, start + count + 1):
+    for number in range(1, count + 1):
+        ticket_id = f"{prefix}{number:05d}"
+        if ticket_id in existing:
+            continue
+        rng = random.Random(f"{seed}-{number}")
         category = rng.choice(categories)
         team = rng.choice(teams)
         opened = now - timedelta(hours=rng.uniform(0, 24 * 30))
         case = cases.case_open(
-            actor=admin, ticket_id=f"DEMO-{seed}-{number:05d}",
+            actor=admin, ticket_id=ticket_id,
             customer_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
             customer_email=f"customer{number}@example.com", category=category,
             risk_rating=rng.choices([1, 2, 3, 4, 5], weights=[2, 3, 3, 2, 1])[0], team=team,
             summary=f"{category.name}: order {10000 + number}",
-            order_number=f"SO-{10000 + number}",
+            order_number=f"SO-{seed}-{10000 + number}",
             order_value=Decimal(rng.randint(20, 5000)),
             assignee=rng.choice(staff[team]) if staff[team] and rng.random() < 0.7 else None,
             details="Demo case: customer details, order history and assessment go here.",
