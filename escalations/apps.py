@@ -22,6 +22,10 @@ def _load_reference_data(sender, using="default", plan=None, **kwargs) -> None:
 
     from escalations.services.reference_loading import reference_data_load
 
+    from escalations.schedules import schedules_ensure
+
     tables = connections[using].introspection.table_names()
     if "escalations_category" in tables and "accounts_role" in tables:
         reference_data_load()
+    if "django_q_schedule" in tables:
+        schedules_ensure()

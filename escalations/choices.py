@@ -63,6 +63,7 @@ class Transition(models.TextChoices):
     REOPEN = "reopen", "Reopened"
     CLOSE = "close", "Closed"
     ASSIGN = "assign", "Assigned"
+    SLA = "sla", "SLA clock"
     EDIT = "edit", "Edited"
     IMPORT = "import", "Imported"
 

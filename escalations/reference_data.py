@@ -4,6 +4,7 @@ Where a document gives no time limit (S-Club's general Escalation Process), the 
 sibling document (Complex Inquiries) are used; admins can change them.
 """
 
+from datetime import time
 from decimal import Decimal
 
 from escalations.choices import ClockAnchor, ClockKind
@@ -91,6 +92,13 @@ POLICIES = {
         ],
     ),
 }
+
+# Working hours of every policy (Mon-Fri 09:00-18:00); the documents name none.
+WORKING_HOURS = [(day, time(9), time(18)) for day in range(5)]
+
+# Risk tightens the clock (policy slug: {risk: percent}). Only Complex Inquiries, which handles
+# the "When to escalate" cases rated for Negative Experience Risk, tightens by default.
+RISK_ADJUSTMENTS = {"sclub-complex-inquiries": {5: 50, 4: 75}}
 
 EEZEE = "Eezee escalation policy"
 PROCESS = "S-Club Escalation Process"

@@ -111,14 +111,17 @@ def _tier_formset_data(policy, rows):
         "holiday_country": "SG", "is_active": "on",
         "tiers-TOTAL_FORMS": str(len(rows)), "tiers-INITIAL_FORMS": "0",
         "tiers-MIN_NUM_FORMS": "1", "tiers-MAX_NUM_FORMS": "1000",
+        "warning_share": "0.75",
         "custom_holidays-TOTAL_FORMS": "0", "custom_holidays-INITIAL_FORMS": "0",
+        "working_hours-TOTAL_FORMS": "0", "working_hours-INITIAL_FORMS": "0",
+        "risk_adjustments-TOTAL_FORMS": "0", "risk_adjustments-INITIAL_FORMS": "0",
     }
     for i, (level, limit) in enumerate(rows):
         data.update({
             f"tiers-{i}-level": level, f"tiers-{i}-name": f"T{level}",
             f"tiers-{i}-owner_role": policy.tiers.first().owner_role_id,
             f"tiers-{i}-limit_value": limit, f"tiers-{i}-limit_kind": "calendar_hours",
-            f"tiers-{i}-limit_anchor": "case_opened",
+            f"tiers-{i}-limit_anchor": "case_opened", f"tiers-{i}-ack_kind": "business_hours",
         })
     return data
 

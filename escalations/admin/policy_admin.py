@@ -8,7 +8,14 @@ from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from escalations.choices import ClockAnchor
-from escalations.models import Category, Policy, PolicyHoliday, Tier
+from escalations.models import (
+    Category,
+    Policy,
+    PolicyHoliday,
+    RiskAdjustment,
+    Tier,
+    WorkingHours,
+)
 
 
 class TierFormSet(forms.BaseInlineFormSet):
@@ -49,12 +56,27 @@ class TierInline(admin.StackedInline):
     fields = [
         ("level", "name", "owner_role"), "informed_roles", ("action", "possible_outcomes"),
         ("limit_target", "limit_value", "limit_kind", "limit_anchor"),
+        ("ack_value", "ack_kind"),
     ]
 
 
 class HolidayInline(admin.TabularInline):
     model = PolicyHoliday
     extra = 0
+    verbose_name_plural = "company holidays (on top of the country's public holidays)"
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+    verbose_name_plural = "working hours (no row for a weekday: not a working day; no rows at "
+    verbose_name_plural += "all: Mon-Fri 09:00-18:00)"
+
+
+class RiskAdjustmentInline(admin.TabularInline):
+    model = RiskAdjustment
+    extra = 0
+    verbose_name_plural = "risk tightens the clock (e.g. risk 5 at 50% halves every limit)"
 
 
 @admin.register(Policy)
@@ -62,7 +84,7 @@ class PolicyAdmin(SimpleHistoryAdmin):
     list_display = ["name", "time_zone", "holiday_country", "tier_ladder", "is_active"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [TierInline, HolidayInline]
+    inlines = [TierInline, WorkingHoursInline, HolidayInline, RiskAdjustmentInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tiers")

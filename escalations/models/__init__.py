@@ -4,19 +4,34 @@ from escalations.models.case import (
     Case,
     CaseAttachment,
     CaseConflict,
+    CaseEvent,
     CaseNote,
+    HoldPeriod,
+    JobLease,
     TierStay,
 )
-from escalations.models.policy import Category, Policy, PolicyHoliday, Tier
+from escalations.models.policy import (
+    Category,
+    Policy,
+    PolicyHoliday,
+    RiskAdjustment,
+    Tier,
+    WorkingHours,
+)
 
 __all__ = [
     "Case",
     "CaseAttachment",
     "CaseConflict",
+    "CaseEvent",
     "CaseNote",
+    "HoldPeriod",
+    "JobLease",
     "Category",
     "Policy",
     "PolicyHoliday",
+    "RiskAdjustment",
     "Tier",
+    "WorkingHours",
     "TierStay",
 ]

@@ -68,6 +68,19 @@ class Case(FSMModelMixin, models.Model):
     )
     opened_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(null=True, blank=True, help_text="Deadline of the current tier.")
+    # --- SLA clock, maintained by the services and the sweep -------------------------------
+    warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ack_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_next_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Earliest moment the SLA sweep must look at this case again.",
+    )
+    at_risk = models.BooleanField(default=False, help_text="Warned: close to its deadline.")
+    ack_overdue = models.BooleanField(default=False, help_text="Not acknowledged in time.")
+    sla_breached = models.BooleanField(default=False, help_text="Missed at least one deadline.")
+    breach_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    held_since = models.DateTimeField(null=True, blank=True, editable=False)
+    due_explanation = models.TextField(blank=True, editable=False)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     resolution_plan = models.TextField(blank=True)
@@ -84,7 +97,10 @@ class Case(FSMModelMixin, models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(bases=[CaseHistoryFields], excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        bases=[CaseHistoryFields],
+        excluded_fields=["updated_at", "sla_next_at", "due_explanation"],
+    )
 
     class Meta:
         ordering = ["-risk_rating", "due_at", "-id"]
@@ -95,6 +111,7 @@ class Case(FSMModelMixin, models.Model):
             models.Index(fields=["assignee", "state"], name="case_assignee_state"),
             models.Index(fields=["policy", "tier"], name="case_policy_tier"),
             models.Index(fields=["opened_at"], name="case_opened"),
+            models.Index(fields=["sla_next_at"], name="case_sla_next"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -142,7 +159,6 @@ class Case(FSMModelMixin, models.Model):
     def refresh_from_db(self, *args, **kwargs) -> None:
         super().refresh_from_db(*args, **kwargs)
         self._loaded_version = self.version
-        self.__dict__.pop("current_tier", None)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -151,14 +167,10 @@ class Case(FSMModelMixin, models.Model):
 
     # --- derived -------------------------------------------------------------------------
 
-    @cached_property
+    @property
     def current_tier(self) -> Tier | None:
-        """Return the Tier row of the case's current level."""
-        return (
-            Tier.objects.select_related("owner_role")
-            .filter(policy_id=self.policy_id, level=self.tier)
-            .first()
-        )
+        """Return the Tier row of the case's current level (from the policy's cached tiers)."""
+        return self.policy.tier_map.get(self.tier)
 
     @property
     def owner_rank(self) -> int:
@@ -168,7 +180,7 @@ class Case(FSMModelMixin, models.Model):
 
     def has_next_tier(self) -> bool:
         """Return True if the policy has a tier above the current one."""
-        return Tier.objects.filter(policy_id=self.policy_id, level__gt=self.tier).exists()
+        return self.tier < self.policy.top_level
 
     def has_resolution(self) -> bool:
         """Return True if a resolution plan and an outcome are filled in."""
@@ -207,7 +219,6 @@ class Case(FSMModelMixin, models.Model):
     def escalate(self) -> None:
         """Open / in progress / on hold → open at the next tier (refused at the top tier)."""
         self.tier += 1
-        self.__dict__.pop("current_tier", None)
 
     @transition(
         field=state, source=[CaseState.OPEN, CaseState.IN_PROGRESS], target=CaseState.ON_HOLD,
@@ -261,6 +272,7 @@ class TierStay(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
+    ack_overdue_at = models.DateTimeField(null=True, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
@@ -272,6 +284,61 @@ class TierStay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} at {self.tier_name} from {self.entered_at:%Y-%m-%d %H:%M}"
+
+
+class HoldPeriod(models.Model):
+    """A time the case was on hold: its SLA clock stood still."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="holds")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["case", "started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} on hold from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CaseEvent(models.Model):
+    """Something people must be told about (escalated, at risk, breached, …), recorded in the
+    same transaction as the change that caused it; the notifications layer delivers it."""
+
+    class Kind(models.TextChoices):
+        ESCALATED = "escalated", "Escalated"
+        SLA_WARNING = "sla_warning", "SLA warning (at risk)"
+        ACK_OVERDUE = "ack_overdue", "Not acknowledged in time"
+        BREACHED_TOP = "breached_top", "SLA breached at top tier"
+        BREACH_REMINDER = "breach_reminder", "Daily reminder: breached at top tier"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(help_text="Tier level the event is about.")
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["kind", "recorded_at"], name="event_kind_recorded")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — case {self.case_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class JobLease(models.Model):
+    """A lease that keeps a scheduled job from running twice at once (any database)."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    holder = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at}"
 
 
 class CaseNote(models.Model):

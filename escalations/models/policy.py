@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import time
 from decimal import Decimal
 
 import holidays
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Role
@@ -40,6 +43,12 @@ class Policy(models.Model):
         help_text="ISO country code whose public holidays are skipped by business clocks.",
     )
     holiday_subdivision = models.CharField(max_length=16, blank=True)
+    warning_share = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("0.75"),
+        validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal("0.99"))],
+        help_text="For single limits: the share of the time after which a case is flagged "
+        "'at risk' (0.75 = at 75%). Ranges warn at their target instead.",
+    )
     is_active = models.BooleanField(default=True)
     history = HistoricalRecords()
 
@@ -50,10 +59,76 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @cached_property
+    def tier_map(self) -> dict[int, Tier]:
+        """Return the policy's tiers by level, with their owner roles (one query, cached)."""
+        return {
+            tier.level: tier
+            for tier in Tier.objects.filter(policy_id=self.pk).select_related("owner_role")
+        }
+
     @property
     def top_level(self) -> int:
         """Return the level of the highest tier (0 for a policy without tiers)."""
-        return self.tiers.aggregate(top=models.Max("level"))["top"] or 0
+        return max(self.tier_map, default=0)
+
+    @cached_property
+    def risk_percentages(self) -> dict[int, int]:
+        """Return the share of every limit (in %) that applies at each risk rating."""
+        return dict(self.risk_adjustments.values_list("risk_rating", "percent"))
+
+
+class WorkingHours(models.Model):
+    """The working hours of a policy on one weekday (no row: not a working day)."""
+
+    WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"),
+                (4, "Friday"), (5, "Saturday"), (6, "Sunday")]
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
+    opens = models.TimeField(default=time(9))
+    closes = models.TimeField(default=time(18))
+
+    class Meta:
+        ordering = ["policy", "weekday"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "weekday"], name="one_period_per_weekday"),
+            models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")),
+                                   name="opens_before_closes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        if self.opens and self.closes and self.opens >= self.closes:
+            raise ValidationError(
+                {"closes": f"Closing time {self.closes:%H:%M} must be after opening time "
+                 f"{self.opens:%H:%M}."}
+            )
+
+
+class RiskAdjustment(models.Model):
+    """Risk tightens the clock: at this rating every limit of the policy is shortened."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="risk_adjustments")
+    risk_rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    percent = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Share of every time limit that applies (50 = half the time).",
+    )
+
+    class Meta:
+        ordering = ["policy", "risk_rating"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "risk_rating"], name="one_adjustment_per_risk")
+        ]
+
+    def __str__(self) -> str:
+        return f"risk {self.risk_rating}: {self.percent}%"
 
 
 class PolicyHoliday(models.Model):
@@ -107,6 +182,14 @@ class Tier(models.Model):
     limit_anchor = models.CharField(
         max_length=20, choices=ClockAnchor.choices, default=ClockAnchor.TIER_ENTERED
     )
+    ack_value = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True,
+        help_text="Time to acknowledge after entering the tier; empty for none. A case still "
+        "open past it is flagged and the owner's superior informed.",
+    )
+    ack_kind = models.CharField(
+        max_length=20, choices=ClockKind.choices, default=ClockKind.BUSINESS_HOURS
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -142,6 +225,11 @@ class Tier(models.Model):
                     )
                 elif self.limit_kind == ClockKind.BUSINESS_DAYS and self.limit_target % 1:
                     errors["limit_target"] = "Business days are whole days."
+        if self.ack_value is not None:
+            if self.ack_value <= 0:
+                errors["ack_value"] = f"The time to acknowledge must be positive, not {self.ack_value}."
+            elif self.ack_kind == ClockKind.BUSINESS_DAYS and self.ack_value % 1:
+                errors["ack_value"] = "Business days are whole days."
         if errors:
             raise ValidationError(errors)
 

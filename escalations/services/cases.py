@@ -16,7 +16,8 @@ from escalations.permissions import can_edit_case, can_see_case
 from escalations.services import stays
 from escalations.services.errors import CasePermissionDenied
 from escalations.services.recording import case_save_with_history
-from escalations.sla.deadlines import case_due_at
+from escalations.choices import CaseState
+from escalations.sla.deadlines import case_holds, refresh_case_clock
 
 # Fields only transitions (or the system) may set; edits never touch them.
 PROTECTED_FIELDS = frozenset(
@@ -53,10 +54,10 @@ def case_open(
         opened_at=details.pop("opened_at", None) or now, created_by=actor, **details,
     )
     case.full_clean(exclude=["state"])
-    case.due_at = case_due_at(case=case, entered_at=now)
+    refresh_case_clock(case, entered_at=now, holds=(), new_stay=True)
     case_save_with_history(
         case=case, actor=actor, transition=Transition.OPEN,
-        reason=reason or f"Opened at tier {case.tier} ({category})",
+        reason=reason or f"Opened at tier {case.tier} ({category})", at=now,
     )
     stays.stay_open(case=case, now=now, actor=actor)
     return case
@@ -94,9 +95,17 @@ def case_update(
     for name in changed:
         setattr(locked, name, changes[name])
     locked.full_clean(exclude=["state"])
+    if "risk_rating" in changed and locked.state in (CaseState.OPEN, CaseState.IN_PROGRESS):
+        # Risk tightens (or relaxes) the clock of the current tier.
+        stay = stays.current_stay(locked)
+        now = now or timezone.now()
+        refresh_case_clock(
+            locked, entered_at=stay.entered_at if stay else now, holds=case_holds(locked),
+            new_stay=False,
+        )
     case_save_with_history(
         case=locked, actor=actor, transition=Transition.EDIT,
-        reason=reason or f"Edited {', '.join(changed)}",
+        reason=reason or f"Edited {', '.join(changed)}", at=now,
     )
     return locked
 

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from escalations.models import Case
 
 
-def case_save_with_history(*, case: Case, actor, transition: str, reason: str) -> None:
-    """Save the case, writing one historical row that names the actor, transition and reason."""
+def case_save_with_history(
+    *, case: Case, actor, transition: str, reason: str, at: datetime | None = None
+) -> None:
+    """Save the case, writing one historical row that names the actor, transition and reason.
+
+    at dates the historical row (the injected clock); it defaults to the current time.
+    """
     case._history_user = actor
     case._change_reason = reason
     case._history_transition = transition
+    if at is not None:
+        case._history_date = at
     try:
         case.save()
     finally:
         # simple_history leaves these on the instance; a later save must not inherit them.
-        for attribute in ("_history_user", "_change_reason", "_history_transition"):
+        for attribute in ("_history_user", "_change_reason", "_history_transition",
+                          "_history_date"):
             case.__dict__.pop(attribute, None)

@@ -10,7 +10,7 @@ from django.db import transaction
 from accounts import reference_data as org
 from accounts.models import Department, Role, Team, User
 from escalations import reference_data as docs
-from escalations.models import Category, Policy, Tier
+from escalations.models import Category, Policy, RiskAdjustment, Tier, WorkingHours
 
 SYSTEM_USERNAME = "system"
 
@@ -91,6 +91,14 @@ def reference_data_load(*, overwrite: bool = False) -> dict[str, int]:
                 True, counts,
             )
             tier.informed_roles.set([roles[slug] for slug in informed])
+        for weekday, opens, closes in docs.WORKING_HOURS:
+            WorkingHours.objects.update_or_create(
+                policy=policy, weekday=weekday, defaults={"opens": opens, "closes": closes}
+            )
+        for risk, percent in docs.RISK_ADJUSTMENTS.get(slug, {}).items():
+            RiskAdjustment.objects.update_or_create(
+                policy=policy, risk_rating=risk, defaults={"percent": percent}
+            )
     for name, slug, policy_slug, tier, confidential, source, guidance in docs.CATEGORIES:
         _upsert(
             Category, {"slug": slug},

@@ -15,12 +15,18 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from escalations.choices import CaseState, Transition
-from escalations.models import Case, CaseConflict
+from escalations.models import Case, CaseConflict, CaseEvent, HoldPeriod
 from escalations.permissions import can_run_transition
 from escalations.services import stays
 from escalations.services.errors import CasePermissionDenied, TransitionRefused
+from escalations.services.events import event_record
 from escalations.services.recording import case_save_with_history
-from escalations.sla.deadlines import case_due_at
+from escalations.sla.deadlines import (
+    case_holds,
+    clear_case_clock,
+    refresh_case_clock,
+    schedule_next_check,
+)
 
 
 def _refusal(case: Case, name: str) -> str:
@@ -75,9 +81,10 @@ def _run(
             raise TransitionRefused(f"Case {locked.ticket_id}: {error.messages[0]}") from error
         if after:
             after(locked, now)
+        schedule_next_check(locked)
         case_save_with_history(
             case=locked, actor=actor, transition=name,
-            reason=reason or Transition(name).label,
+            reason=reason or Transition(name).label, at=now,
         )
         return locked
 
@@ -104,9 +111,12 @@ def case_escalate(*, case: Case, actor, reason: str, now=None, expected_version=
     _require_reason(reason, "escalate")
 
     def after(locked: Case, at: datetime) -> None:
+        hold_end(case=locked, at=at)
         stays.stay_close(case=locked, now=at, left_by="escalate")
-        locked.due_at = case_due_at(case=locked, entered_at=at)
+        refresh_case_clock(locked, entered_at=at, holds=case_holds(locked), new_stay=True)
         stays.stay_open(case=locked, now=at, actor=actor)
+        event_record(case=locked, kind=CaseEvent.Kind.ESCALATED, at=at, actor=actor,
+                     detail=reason)
 
     return _run(case=case, actor=actor, name="escalate", reason=reason, now=now,
                 expected_version=expected_version, after=after)
@@ -115,14 +125,35 @@ def case_escalate(*, case: Case, actor, reason: str, now=None, expected_version=
 def case_hold(*, case: Case, actor, reason: str, now=None, expected_version=None):
     """Put a case on hold while waiting for the customer or a third party."""
     _require_reason(reason, "hold")
+
+    def after(locked: Case, at: datetime) -> None:
+        HoldPeriod.objects.create(case=locked, started_at=at, reason=reason)
+        locked.held_since = at
+
     return _run(case=case, actor=actor, name="hold", reason=reason, now=now,
-                expected_version=expected_version)
+                expected_version=expected_version, after=after)
+
+
+def hold_end(*, case: Case, at: datetime) -> None:
+    """End the case's running hold period, if any: its clock runs again from at."""
+    if case.held_since is not None:
+        case.holds.filter(ended_at__isnull=True).update(ended_at=at)
+        case.held_since = None
 
 
 def case_resume(*, case: Case, actor, reason: str = "", now=None, expected_version=None):
-    """Resume work on a case that was on hold."""
+    """Resume work on a case that was on hold; its deadline moves by the time paused."""
+
+    def after(locked: Case, at: datetime) -> None:
+        hold_end(case=locked, at=at)
+        stay = stays.current_stay(locked)
+        refresh_case_clock(
+            locked, entered_at=stay.entered_at if stay else at, holds=case_holds(locked),
+            new_stay=False,
+        )
+
     return _run(case=case, actor=actor, name="resume", reason=reason, now=now,
-                expected_version=expected_version)
+                expected_version=expected_version, after=after)
 
 
 def case_resolve(
@@ -138,7 +169,7 @@ def case_resolve(
 
     def after(locked: Case, at: datetime) -> None:
         stays.stay_close(case=locked, now=at, left_by="resolve")
-        locked.due_at = None
+        clear_case_clock(locked)
 
     now = now or timezone.now()
     return _run(case=case, actor=actor, name="resolve", reason=reason, now=now,
@@ -151,7 +182,7 @@ def case_reopen(*, case: Case, actor, reason: str, now=None, expected_version=No
     _require_reason(reason, "reopen")
 
     def after(locked: Case, at: datetime) -> None:
-        locked.due_at = case_due_at(case=locked, entered_at=at)
+        refresh_case_clock(locked, entered_at=at, holds=case_holds(locked), new_stay=True)
         stays.stay_open(case=locked, now=at, actor=actor)
 
     return _run(case=case, actor=actor, name="reopen", reason=reason, now=now,

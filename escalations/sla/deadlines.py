@@ -1,36 +1,113 @@
-"""The deadline of a case's current tier, from its policy's tier limit and calendar."""
+"""The SLA clock of a case: its calendar, deadlines, warning, acknowledgement, next check.
+
+Glue between the stored policy/tier rows and the pure functions of `clock` and `calendar`.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from escalations.choices import ClockAnchor, ClockKind
+from escalations.choices import ClockAnchor, ClockKind, CaseState
 from escalations.sla.calendar import BusinessCalendar, calendar_from_rows
+from escalations.sla.clock import Deadline, Limit, add_on_clock, compute_deadline
+
+REMINDER_INTERVAL = timedelta(days=1)
+Holds = Sequence[tuple[datetime, datetime]]
 
 
 def policy_calendar(policy) -> BusinessCalendar:
-    """Return the business calendar of a policy (its zone, country and custom holidays)."""
-    return calendar_from_rows(
-        time_zone=policy.time_zone, country=policy.holiday_country,
-        subdivision=policy.holiday_subdivision,
-        custom=policy.custom_holidays.values_list("date", flat=True),
+    """Return the business calendar of a policy, cached on the policy instance."""
+    cached = policy.__dict__.get("_calendar")
+    if cached is None:
+        hours = {row.weekday: (row.opens, row.closes) for row in policy.working_hours.all()}
+        cached = calendar_from_rows(
+            time_zone=policy.time_zone, country=policy.holiday_country,
+            subdivision=policy.holiday_subdivision,
+            custom=policy.custom_holidays.values_list("date", flat=True),
+            working_hours=hours or None,
+        )
+        policy.__dict__["_calendar"] = cached
+    return cached
+
+
+def case_holds(case) -> list[tuple[datetime, datetime]]:
+    """Return the case's finished hold periods."""
+    return list(case.holds.filter(ended_at__isnull=False).values_list("started_at", "ended_at"))
+
+
+def tier_deadline(case, *, tier, entered_at: datetime, holds: Holds) -> Deadline | None:
+    """Return the deadline of tier for the case, or None for a tier without a limit."""
+    if tier is None or tier.limit_value is None:
+        return None
+    policy = case.policy
+    if tier.limit_anchor == ClockAnchor.CASE_OPENED:
+        anchor, label = case.opened_at, "case opening"
+    else:
+        anchor, label = entered_at, f"entering {tier.name}"
+    return compute_deadline(
+        calendar=policy_calendar(policy),
+        limit=Limit(amount=tier.limit_value, kind=tier.limit_kind, target=tier.limit_target),
+        anchor_at=anchor, anchor_label=label, holds=holds, risk_rating=case.risk_rating,
+        risk_percent=policy.risk_percentages.get(case.risk_rating, 100),
+        warning_share=policy.warning_share,
     )
 
 
-def add_limit(calendar: BusinessCalendar, start: datetime, kind: str, amount: Decimal) -> datetime:
-    """Return start plus amount on the given clock."""
-    if kind == ClockKind.BUSINESS_DAYS:
-        return calendar.add_business_days(start, int(amount))
-    if kind == ClockKind.BUSINESS_HOURS:
-        return calendar.add_business_hours(start, float(amount))
-    return calendar.add_calendar_hours(start, float(amount))
+def refresh_case_clock(case, *, entered_at: datetime, holds: Holds, new_stay: bool) -> None:
+    """Recompute the case's due, warning and acknowledgement moments and its next check.
+
+    new_stay clears the per-stay flags (at risk, not acknowledged) when the case enters a tier.
+    """
+    tier = case.current_tier
+    deadline = tier_deadline(case, tier=tier, entered_at=entered_at, holds=holds)
+    if deadline is None:
+        case.due_at = case.warn_at = None
+        case.due_explanation = (
+            f"No automatic deadline: {tier.name} is case-specific." if tier else ""
+        )
+    else:
+        case.due_at, case.warn_at = deadline.due_at, deadline.warn_at
+        case.due_explanation = deadline.explanation
+    if new_stay:
+        case.at_risk = case.ack_overdue = False
+        case.breach_reminded_at = None
+        case.ack_due_at = None
+        if tier is not None and tier.ack_value is not None:
+            case.ack_due_at = add_on_clock(
+                policy_calendar(case.policy), entered_at, tier.ack_kind or ClockKind.BUSINESS_HOURS,
+                tier.ack_value,
+            )
+    schedule_next_check(case)
+
+
+def clear_case_clock(case) -> None:
+    """Stop the clock of a case that left the tiers (resolved)."""
+    case.due_at = case.warn_at = case.ack_due_at = case.sla_next_at = None
+    case.breach_reminded_at = None
+    case.at_risk = case.ack_overdue = False
+    case.due_explanation = ""
+
+
+def schedule_next_check(case) -> None:
+    """Set sla_next_at to the earliest moment the sweep has something to do for the case."""
+    if case.state not in (CaseState.OPEN, CaseState.IN_PROGRESS):
+        case.sla_next_at = None
+        return
+    moments = []
+    if case.due_at is not None:
+        if case.breach_reminded_at is not None:
+            moments.append(case.breach_reminded_at + REMINDER_INTERVAL)
+        else:
+            moments.append(case.due_at)
+        if not case.at_risk and case.warn_at is not None:
+            moments.append(case.warn_at)
+    if case.state == CaseState.OPEN and not case.ack_overdue and case.ack_due_at is not None:
+        moments.append(case.ack_due_at)
+    case.sla_next_at = min(moments) if moments else None
 
 
 def case_due_at(*, case, entered_at: datetime) -> datetime | None:
-    """Return the deadline of the case's current tier, or None for a tier without a limit."""
-    tier = case.current_tier
-    if tier is None or tier.limit_value is None:
-        return None
-    anchor = case.opened_at if tier.limit_anchor == ClockAnchor.CASE_OPENED else entered_at
-    return add_limit(policy_calendar(case.policy), anchor, tier.limit_kind, tier.limit_value)
+    """Return the deadline of the case's current tier entered at entered_at (no holds)."""
+    deadline = tier_deadline(case, tier=case.current_tier, entered_at=entered_at, holds=())
+    return deadline.due_at if deadline else None

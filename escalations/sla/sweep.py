@@ -1,0 +1,205 @@
+"""The SLA sweep: promote overdue cases, warn those at risk, flag unacknowledged ones.
+
+Exactly once across workers and machines: each batch of due cases is read and written in one
+transaction. On PostgreSQL the batch is locked with ``FOR UPDATE SKIP LOCKED`` so concurrent
+sweeps share the work and never take the same case; on SQLite the transaction is IMMEDIATE
+(see config.settings.base), so it holds the database's write lock from its first statement and
+a second sweep only reads the batch after the first has committed its new deadlines. A case is
+promoted through the same FSM ``escalate`` transition as a manual escalation; its history rows,
+stays and events are written in bulk in the same transaction, so a crash leaves every case of
+the batch either fully promoted or untouched, and the next sweep finishes the job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from escalations.choices import CaseState, Transition
+from escalations.models import Case, CaseEvent, HoldPeriod, Policy, TierStay
+from escalations.services.events import event_build
+from escalations.services.reference_loading import system_user
+from escalations.sla.deadlines import REMINDER_INTERVAL, refresh_case_clock, schedule_next_check
+
+logger = logging.getLogger(__name__)
+HistoricalCase = Case.history.model
+CASE_FIELDS = [
+    "tier", "state", "due_at", "warn_at", "ack_due_at", "sla_next_at", "at_risk", "ack_overdue",
+    "sla_breached", "breach_reminded_at", "held_since", "due_explanation", "version",
+]
+
+
+@dataclass
+class CaseWork:
+    """What one sweep does to one case, to be written in bulk."""
+
+    case: Case
+    stay: TierStay | None
+    history: list[HistoricalCase] = field(default_factory=list)
+    events: list[CaseEvent] = field(default_factory=list)
+    new_stays: list[TierStay] = field(default_factory=list)
+    changed_stays: list[TierStay] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+
+
+def _snapshot(work: CaseWork, *, at: datetime, actor, transition: str, reason: str) -> None:
+    case = work.case
+    case.version += 1
+    row = HistoricalCase(
+        history_date=at, history_user_id=actor.pk, history_change_reason=reason,
+        history_type="~", history_transition=transition,
+        **{f.attname: getattr(case, f.attname) for f in HistoricalCase.tracked_fields},
+    )
+    work.history.append(row)
+
+
+def _promote_or_breach(work: CaseWork, *, now: datetime, actor, holds) -> None:
+    case = work.case
+    while case.due_at is not None and case.due_at <= now and case.breach_reminded_at is None:
+        at, tier = case.due_at, case.current_tier
+        reason = f"SLA breached: {tier.limit_display} at tier {tier.name}"
+        if work.stay is not None:
+            work.stay.breached_at = at
+        if not can_proceed(case.escalate):
+            # Top tier (or no tier above): marked breached, not promoted; reminded daily.
+            case.sla_breached = True
+            case.breach_reminded_at = now
+            work.events.append(event_build(case=case, kind=CaseEvent.Kind.BREACHED_TOP, at=at,
+                                           actor=actor, detail=reason))
+            _snapshot(work, at=now, actor=actor, transition=Transition.SLA,
+                      reason=f"{reason} (top tier: owner reminded daily until resolved)")
+            work.counts["breached"] += 1
+            return
+        if work.stay is not None:
+            work.stay.left_at, work.stay.left_by = at, "escalate"
+            if work.stay.pk and work.stay not in work.changed_stays:
+                work.changed_stays.append(work.stay)
+        if case.held_since is not None:  # escalate is allowed from on hold; not swept, but safe
+            case.held_since = None
+        case.escalate()
+        case.sla_breached = True
+        refresh_case_clock(case, entered_at=at, holds=holds, new_stay=True)
+        work.stay = TierStay(
+            case=case, level=case.tier, tier_name=case.current_tier.name, entered_at=at,
+            due_at=case.due_at, entered_by=actor,
+        )
+        work.new_stays.append(work.stay)
+        _snapshot(work, at=at, actor=actor, transition=Transition.ESCALATE, reason=reason)
+        work.events.append(event_build(case=case, kind=CaseEvent.Kind.ESCALATED, at=at,
+                                       actor=actor, detail=reason))
+        work.counts["promoted"] += 1
+
+
+def _flag(work: CaseWork, *, now: datetime, actor) -> None:
+    case = work.case
+    notes = []
+    if case.breach_reminded_at is not None and case.breach_reminded_at + REMINDER_INTERVAL <= now:
+        case.breach_reminded_at = now
+        work.events.append(event_build(case=case, kind=CaseEvent.Kind.BREACH_REMINDER, at=now,
+                                       actor=actor, detail="Still breached at the top tier."))
+        work.counts["reminded"] += 1
+    if not case.at_risk and case.warn_at is not None and case.warn_at <= now:
+        case.at_risk = True
+        notes.append(f"at risk since {timezone.localtime(case.warn_at):%d %b %H:%M}")
+        work.events.append(event_build(case=case, kind=CaseEvent.Kind.SLA_WARNING,
+                                       at=case.warn_at, actor=actor, detail=case.due_explanation))
+        if work.stay is not None:
+            work.stay.warned_at = case.warn_at
+        work.counts["warned"] += 1
+    if (case.state == CaseState.OPEN and not case.ack_overdue and case.ack_due_at is not None
+            and case.ack_due_at <= now):
+        case.ack_overdue = True
+        notes.append("not acknowledged in time")
+        work.events.append(event_build(case=case, kind=CaseEvent.Kind.ACK_OVERDUE,
+                                       at=case.ack_due_at, actor=actor))
+        if work.stay is not None:
+            work.stay.ack_overdue_at = case.ack_due_at
+        work.counts["ack_overdue"] += 1
+    if notes:
+        _snapshot(work, at=now, actor=actor, transition=Transition.SLA,
+                  reason=f"SLA: {', '.join(notes)} at tier {case.current_tier.name}")
+
+
+def sweep_case(case: Case, *, stay: TierStay | None, holds, now: datetime, actor) -> CaseWork:
+    """Work out in memory what the sweep does to one case (nothing is written here)."""
+    work = CaseWork(case=case, stay=stay)
+    _promote_or_breach(work, now=now, actor=actor, holds=holds)
+    _flag(work, now=now, actor=actor)
+    schedule_next_check(case)
+    if case.sla_next_at is not None and case.sla_next_at <= now:
+        logger.warning("Case %s would be swept again at once; retrying in a minute.", case.pk)
+        case.sla_next_at = now + timedelta(minutes=1)
+    if work.stay is not None and work.stay.pk and work.stay not in work.changed_stays:
+        work.changed_stays.append(work.stay)  # warned / breached / ack flags on the stay
+    return work
+
+
+def _due_batch(now: datetime, size: int) -> list[Case]:
+    queryset = Case.objects.filter(
+        sla_next_at__lte=now, state__in=[CaseState.OPEN, CaseState.IN_PROGRESS]
+    ).order_by("sla_next_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True)
+    return list(queryset[:size])
+
+
+def _write(works: list[CaseWork]) -> None:
+    Case.objects.bulk_update([w.case for w in works], CASE_FIELDS)
+    HistoricalCase.objects.bulk_create([row for w in works for row in w.history])
+    TierStay.objects.bulk_update(
+        [s for w in works for s in w.changed_stays],
+        ["left_at", "left_by", "breached_at", "warned_at", "ack_overdue_at"],
+    )
+    TierStay.objects.bulk_create([s for w in works for s in w.new_stays])
+    CaseEvent.objects.bulk_create([e for w in works for e in w.events])
+
+
+def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int) -> Counter | None:
+    """Lock, work out and write one batch of due cases in one transaction; None when none."""
+    with transaction.atomic():
+        batch = _due_batch(now, size)
+        if not batch:
+            return None
+        ids = [case.pk for case in batch]
+        stays = {
+            stay.case_id: stay
+            for stay in TierStay.objects.filter(case_id__in=ids, left_at__isnull=True)
+            .order_by("entered_at", "id")
+        }
+        holds: dict[int, list[tuple[datetime, datetime]]] = {}
+        for case_id, start, end in HoldPeriod.objects.filter(
+            case_id__in=ids, ended_at__isnull=False
+        ).values_list("case_id", "started_at", "ended_at"):
+            holds.setdefault(case_id, []).append((start, end))
+        works = []
+        for case in batch:
+            case.policy = policies[case.policy_id]
+            works.append(sweep_case(case, stay=stays.get(case.pk), holds=holds.get(case.pk, []),
+                                    now=now, actor=actor))
+        _write(works)
+        counts = Counter(checked=len(batch))
+        for work in works:
+            counts.update(work.counts)
+        return counts
+
+
+def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict:
+    """Run one sweep over every case due for a check at now; return what it did."""
+    now = now or timezone.now()
+    actor = system_user()
+    policies = {policy.pk: policy for policy in Policy.objects.all()}
+    totals: Counter = Counter()
+    while (counts := sweep_batch(now=now, actor=actor, policies=policies,
+                                 size=batch_size)) is not None:
+        totals.update(counts)
+    return {
+        "promoted": totals["promoted"], "warned": totals["warned"], "checked": totals["checked"],
+        "breached": totals["breached"], "ack_overdue": totals["ack_overdue"],
+        "reminded": totals["reminded"], "now": now.isoformat(),
+    }

@@ -1,0 +1,22 @@
+"""django-q2 entry points: take ids or nothing, call a service; no rules here."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from escalations.sla.leases import leased
+from escalations.sla.sweep import sla_sweep
+
+logger = logging.getLogger(__name__)
+
+SWEEP_LEASE = "sla-sweep"
+
+
+def run_sla_sweep() -> dict | None:
+    """Run the SLA sweep unless another worker is running it right now."""
+    with leased(SWEEP_LEASE, ttl=timedelta(minutes=10)) as acquired:
+        if not acquired:
+            logger.info("SLA sweep skipped: another worker holds the lease.")
+            return None
+        return sla_sweep()
