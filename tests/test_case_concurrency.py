@@ -11,7 +11,6 @@ from escalations.models import Case
 from escalations.services import CaseConflict, case_escalate, case_hold
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_escalations_only_one_wins(make_case, admin_user):
     # Given a case that two people loaded at the same time
@@ -44,7 +43,6 @@ def test_two_concurrent_escalations_only_one_wins(make_case, admin_user):
     assert case.history.filter(history_transition="escalate").count() == 1
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_different_transitions_from_same_state_do_not_both_apply(make_case, admin_user):
     case = make_case()
