@@ -8,7 +8,7 @@ _STAFF = [
     "escalations.resolve_case", "escalations.view_casenote", "escalations.add_casenote",
     "escalations.view_caseattachment", "escalations.add_caseattachment",
     "escalations.view_category", "escalations.view_policy", "escalations.view_tier",
-    "escalations.view_tierstay",
+    "escalations.view_tierstay", "escalations.view_caseevent",
 ]
 _LEAD = _STAFF + ["escalations.assign_case", "escalations.reopen_case", "escalations.export_case",
                   "accounts.view_user", "accounts.view_team", "accounts.view_membership"]

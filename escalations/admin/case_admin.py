@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.timesince import timesince
+from django.utils.timesince import timesince, timeuntil
 from django_fsm import can_proceed
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -19,7 +19,12 @@ from escalations import services
 from escalations.admin import filters
 from escalations.admin.bulk_actions import assign_selected, escalate_selected
 from escalations.admin.case_forms import CaseAdminForm
-from escalations.admin.case_inlines import AttachmentInline, NoteInline, StayInline
+from escalations.admin.case_inlines import (
+    AttachmentInline,
+    EventInline,
+    NoteInline,
+    StayInline,
+)
 from escalations.admin.forms import TRANSITION_FORMS
 from escalations.admin.pagination import CappedCountPaginator
 from escalations.choices import CaseState, Transition
@@ -60,11 +65,11 @@ class CaseAdmin(SimpleHistoryAdmin):
     paginator = CappedCountPaginator
     list_per_page = 50
     actions = [escalate_selected, assign_selected]
-    inlines = [NoteInline, AttachmentInline, StayInline]
+    inlines = [NoteInline, AttachmentInline, StayInline, EventInline]
     history_list_display = ["history_transition", "history_change_reason", "state", "tier"]
     autocomplete_fields: list[str] = []
     readonly_fields = [
-        "state", "tier_readonly", "due_at", "opened_at", "resolved_at", "closed_at",
+        "state", "tier_readonly", "deadline", "opened_at", "resolved_at", "closed_at",
         "resolution_plan", "corrective_actions", "outcome", "created_by", "version",
     ]
     fieldsets = [
@@ -76,7 +81,7 @@ class CaseAdmin(SimpleHistoryAdmin):
         ]}),
         ("Assessment", {"fields": ["summary", "details"]}),
         ("Status", {"fields": [
-            "state", "tier_readonly", "due_at", "opened_at", "resolved_at", "closed_at",
+            "state", "tier_readonly", "deadline", "opened_at", "resolved_at", "closed_at",
             "created_by", "version",
         ]}),
         ("Resolution", {"fields": [
@@ -154,6 +159,8 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="due", ordering="due_at")
     def due(self, obj: Case) -> str:
+        if obj.state == CaseState.ON_HOLD:
+            return "paused (on hold)"
         if obj.due_at is None:
             return "—"
         now = timezone.now()
@@ -161,9 +168,34 @@ class CaseAdmin(SimpleHistoryAdmin):
         if obj.is_overdue(now):
             return format_html(
                 '<span style="color:#c00;font-weight:bold" title="overdue">⚠ {} ({} late)</span>',
-                local, timesince(obj.due_at, now),
+                local, timesince(obj.due_at, now).split(",")[0],
+            )
+        if obj.at_risk:
+            return format_html(
+                '<span style="color:#c60" title="at risk">⏰ {} (in {})</span>',
+                local, timeuntil(obj.due_at, now).split(",")[0],
             )
         return local
+
+    @admin.display(description="deadline")
+    def deadline(self, obj: Case) -> str:
+        """Say when the case is due, how long is left, and why the deadline is what it is."""
+        if obj.state == CaseState.ON_HOLD:
+            return f"Clock stopped: on hold since {timezone.localtime(obj.held_since):%a %d %b %H:%M}."
+        if obj.due_at is None:
+            return obj.due_explanation or "—"
+        now = timezone.now()
+        left = (f"{timesince(obj.due_at, now)} overdue" if obj.due_at <= now
+                else f"{timeuntil(obj.due_at, now)} left")
+        flags = [text for flag, text in (
+            (obj.at_risk, "at risk"), (obj.ack_overdue, "not acknowledged in time"),
+            (obj.sla_breached, "missed a deadline before"),
+        ) if flag]
+        return format_html(
+            "<strong>{}</strong> ({}){}<br>{}",
+            timezone.localtime(obj.due_at).strftime("%a %d %b %Y %H:%M"), left,
+            f" — {', '.join(flags)}" if flags else "", obj.due_explanation,
+        )
 
     @admin.display(description="age", ordering="opened_at")
     def age(self, obj: Case) -> str:

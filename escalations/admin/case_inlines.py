@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from escalations.models import CaseAttachment, CaseNote, TierStay
+from escalations.models import CaseAttachment, CaseEvent, CaseNote, TierStay
 
 
 class NoteInline(admin.TabularInline):
@@ -57,6 +57,28 @@ class StayInline(admin.TabularInline):
     ]
     readonly_fields = fields
     verbose_name_plural = "tiers reached"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    """What people were (or will be) told about: escalations, warnings, breaches."""
+
+    model = CaseEvent
+    extra = 0
+    fields = ["occurred_at", "kind", "level", "actor", "detail"]
+    readonly_fields = fields
+    verbose_name_plural = "events (escalations, SLA warnings, breaches)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -100,7 +100,11 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "due"
 
     def lookups(self, request, model_admin):
-        return [("overdue", "Overdue"), ("today", "Due within 24 hours"), ("none", "No deadline")]
+        return [
+            ("overdue", "Overdue"), ("at_risk", "At risk"), ("today", "Due within 24 hours"),
+            ("unacknowledged", "Not acknowledged in time"), ("breached", "Missed a deadline"),
+            ("none", "No deadline"),
+        ]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -111,6 +115,12 @@ class OverdueFilter(admin.SimpleListFilter):
             return queryset.filter(
                 state__in=active, due_at__gte=now, due_at__lt=now + timezone.timedelta(days=1)
             )
+        if self.value() == "at_risk":
+            return queryset.filter(state__in=active, at_risk=True, due_at__gte=now)
+        if self.value() == "unacknowledged":
+            return queryset.filter(state=CaseState.OPEN, ack_overdue=True)
+        if self.value() == "breached":
+            return queryset.filter(sla_breached=True)
         if self.value() == "none":
             return queryset.filter(due_at__isnull=True)
         return queryset
