@@ -20,9 +20,8 @@ def _load_reference_data(sender, using="default", plan=None, **kwargs) -> None:
     """After migrate, create the policy documents' data where missing (idempotent)."""
     from django.db import connections
 
-    from escalations.services.reference_loading import reference_data_load
-
     from escalations.schedules import schedules_ensure
+    from escalations.services.reference_loading import reference_data_load
 
     tables = connections[using].introspection.table_names()
     if "escalations_category" in tables and "accounts_role" in tables:

@@ -33,7 +33,8 @@ def _intermediate(modeladmin, request, queryset, form, action: str, title: str):
     context = {
         **modeladmin.admin_site.each_context(request),
         "opts": modeladmin.opts, "form": form, "queryset": queryset[:200],
-        "pks": list(queryset.values_list("pk", flat=True)), "count": queryset.count(), "action": action, "title": title,
+        "pks": list(queryset.values_list("pk", flat=True)), "count": queryset.count(),
+        "action": action, "title": title,
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
     }
     return TemplateResponse(request, "admin/escalations/case/bulk_action.html", context)

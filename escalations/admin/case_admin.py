@@ -181,7 +181,8 @@ class CaseAdmin(SimpleHistoryAdmin):
     def deadline(self, obj: Case) -> str:
         """Say when the case is due, how long is left, and why the deadline is what it is."""
         if obj.state == CaseState.ON_HOLD:
-            return f"Clock stopped: on hold since {timezone.localtime(obj.held_since):%a %d %b %H:%M}."
+            since = timezone.localtime(obj.held_since)
+            return f"Clock stopped: on hold since {since:%a %d %b %H:%M}."
         if obj.due_at is None:
             return obj.due_explanation or "—"
         now = timezone.now()

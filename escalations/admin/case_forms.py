@@ -14,7 +14,11 @@ class CaseAdminForm(forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = "__all__"
+        fields = [
+            "ticket_id", "category", "policy", "risk_rating", "team", "assignee", "confidential",
+            "customer_name", "customer_email", "order_number", "order_value", "summary",
+            "details", "feedback_score", "feedback_comment",
+        ]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

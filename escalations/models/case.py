@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django_fsm import FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
@@ -145,6 +144,11 @@ class Case(FSMModelMixin, models.Model):
         super().save(*args, **kwargs)
         self._loaded_version = self.version
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("admin:escalations_case_change", args=[self.pk])
+
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
         updated = super()._do_update(
             base_qs.filter(version=self._loaded_version), using, pk_val, values,
@@ -159,11 +163,6 @@ class Case(FSMModelMixin, models.Model):
     def refresh_from_db(self, *args, **kwargs) -> None:
         super().refresh_from_db(*args, **kwargs)
         self._loaded_version = self.version
-
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("admin:escalations_case_change", args=[self.pk])
 
     # --- derived -------------------------------------------------------------------------
 
@@ -327,7 +326,7 @@ class CaseEvent(models.Model):
         indexes = [models.Index(fields=["kind", "recorded_at"], name="event_kind_recorded")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} — case {self.case_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} — case {self.case_id} at {self.occurred_at:%Y-%m-%d}"
 
 
 class JobLease(models.Model):

@@ -124,7 +124,9 @@ class RiskAdjustment(models.Model):
     class Meta:
         ordering = ["policy", "risk_rating"]
         constraints = [
-            models.UniqueConstraint(fields=["policy", "risk_rating"], name="one_adjustment_per_risk")
+            models.UniqueConstraint(
+                fields=["policy", "risk_rating"], name="one_adjustment_per_risk"
+            )
         ]
 
     def __str__(self) -> str:
@@ -227,7 +229,9 @@ class Tier(models.Model):
                     errors["limit_target"] = "Business days are whole days."
         if self.ack_value is not None:
             if self.ack_value <= 0:
-                errors["ack_value"] = f"The time to acknowledge must be positive, not {self.ack_value}."
+                errors["ack_value"] = (
+                    f"The time to acknowledge must be positive, not {self.ack_value}."
+                )
             elif self.ack_kind == ClockKind.BUSINESS_DAYS and self.ack_value % 1:
                 errors["ack_value"] = "Business days are whole days."
         if errors:

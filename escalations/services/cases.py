@@ -10,13 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.selectors import visible_team_ids
-from escalations.choices import NoteKind, Transition
+from escalations.choices import CaseState, NoteKind, Transition
 from escalations.models import Case, CaseConflict, CaseNote, Category
 from escalations.permissions import can_edit_case, can_see_case
 from escalations.services import stays
 from escalations.services.errors import CasePermissionDenied
 from escalations.services.recording import case_save_with_history
-from escalations.choices import CaseState
 from escalations.sla.deadlines import case_holds, refresh_case_clock
 
 # Fields only transitions (or the system) may set; edits never touch them.

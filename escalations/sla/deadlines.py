@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from escalations.choices import ClockAnchor, ClockKind, CaseState
+from escalations.choices import CaseState, ClockAnchor, ClockKind
 from escalations.sla.calendar import BusinessCalendar, calendar_from_rows
 from escalations.sla.clock import Deadline, Limit, add_on_clock, compute_deadline
 

@@ -10,7 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--cases", type=int, default=100, help="How many cases to add.")
-        parser.add_argument("--seed", type=int, default=1, help="Random seed (same seed, same data).")
+        parser.add_argument(
+            "--seed", type=int, default=1, help="Random seed (same seed, same data)."
+        )
 
     def handle(self, *args, cases: int, seed: int, **options) -> None:
         logins = demo_users_create()
