@@ -64,6 +64,8 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "team"]
 
     def save_model(self, request, obj, form, change) -> None:
+        if change and {"user", "team"} & set(form.changed_data):
+            membership_remove(membership=Membership.objects.get(pk=obj.pk))
         saved = membership_set(user=obj.user, team=obj.team, role=obj.role)
         obj.pk = saved.pk
 

@@ -266,3 +266,14 @@ def test_every_transition_leaves_one_history_row(make_case, admin_user, now):
         "open", "acknowledge", "hold", "resume", "escalate", "resolve", "reopen", "resolve",
         "close",
     ]
+
+
+def test_only_legal_executive_or_admin_may_lift_confidentiality(make_case, make_user):
+    from escalations.services import case_update
+
+    manager = make_user("manager")
+    case = make_case(confidential=True, assignee=manager)
+    with pytest.raises(PermissionDenied, match="lift the confidentiality"):
+        case_update(case=case, actor=manager, changes={"confidential": False})
+    legal = make_user("legal", team="legal")
+    assert not case_update(case=case, actor=legal, changes={"confidential": False}).confidential

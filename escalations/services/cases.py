@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.selectors import visible_team_ids
+from accounts.selectors import sees_confidential, visible_team_ids
 from escalations.choices import CaseState, NoteKind, Transition
 from escalations.models import Case, CaseConflict, CaseNote, Category
 from escalations.permissions import can_edit_case, can_see_case
@@ -91,6 +91,11 @@ def case_update(
         return locked
     if "team" in changes and not _may_work_for_team(actor, changes["team"].pk):
         raise CasePermissionDenied(f"{actor} may not move cases to team {changes['team']}.")
+    if "confidential" in changed and not changes["confidential"] and not sees_confidential(actor):
+        raise CasePermissionDenied(
+            f"Only Legal, Executive or an administrator may lift the confidentiality of case "
+            f"{locked.ticket_id}."
+        )
     for name in changed:
         setattr(locked, name, changes[name])
     locked.full_clean(exclude=["state"])
