@@ -33,10 +33,13 @@ def can_see_case(user: User, case: Case) -> bool:
     """Return True if the case is in the user's scope and, if confidential, they may see it."""
     if not user.is_active:
         return False
-    if case.confidential and case.assignee_id != user.pk and not sees_confidential(user):
-        return False
+    if case.assignee_id == user.pk:
+        return True
+    if case.confidential:
+        # Legal and Executive see every confidential case, whatever its team.
+        return sees_confidential(user)
     teams = visible_team_ids(user)
-    return teams is None or case.team_id in teams or case.assignee_id == user.pk
+    return teams is None or case.team_id in teams
 
 
 def can_run_transition(user: User, case: Case, name: str) -> bool:

@@ -17,12 +17,15 @@ def cases_visible_to(user, queryset: QuerySet[Case] | None = None) -> QuerySet[C
     if not user.is_active:
         return queryset.none()
     teams = visible_team_ids(user)
-    conditions = [] if teams is None else [Q(team_id__in=teams)]
-    if not sees_confidential(user):
-        conditions.append(Q(confidential=False))
-    if not conditions:
+    confidential = sees_confidential(user)
+    if teams is None and confidential:
         return queryset
-    scope = conditions[0] if len(conditions) == 1 else conditions[0] & conditions[1]
+    if teams is None:
+        scope = Q(confidential=False)
+    elif confidential:  # Legal: their team's cases and every confidential case
+        scope = Q(team_id__in=teams) | Q(confidential=True)
+    else:
+        scope = Q(team_id__in=teams, confidential=False)
     return queryset.filter(scope | Q(assignee_id=user.pk))
 
 
