@@ -9,3 +9,11 @@ class RoleScope(models.TextChoices):
     TEAM = "team", "Own team(s)"
     DEPARTMENT = "department", "Own department(s)"
     ALL = "all", "Whole organisation"
+
+
+class NotificationChannel(models.TextChoices):
+    """How a person wants to be told about cases."""
+
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Team chat"
+    BOTH = "both", "Email and team chat"

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.utils.functional import cached_property
 
-from accounts.choices import RoleScope
+from accounts.choices import NotificationChannel, RoleScope
 
 
 class User(AbstractUser):
@@ -14,6 +14,14 @@ class User(AbstractUser):
 
     is_system = models.BooleanField(
         default=False, help_text="The automation account; it cannot log in."
+    )
+    notification_channel = models.CharField(
+        max_length=10, choices=NotificationChannel.choices, default=NotificationChannel.EMAIL,
+        help_text="Where this person is told about cases: email, the team chat, or both.",
+    )
+    muted_events = models.JSONField(
+        default=list, blank=True,
+        help_text="Events this person does not want to hear about (critical ones still arrive).",
     )
 
     class Meta:

@@ -25,6 +25,9 @@ def visible_team_ids(user: User) -> set[int] | None:
     """
     if sees_all_teams(user):
         return None
+    cached = user.__dict__.get("_visible_team_ids")
+    if cached is not None:
+        return cached
     from accounts.models import Team
 
     team_ids: set[int] = set()
@@ -37,6 +40,7 @@ def visible_team_ids(user: User) -> set[int] | None:
         team_ids.update(
             Team.objects.filter(department_id__in=department_ids).values_list("id", flat=True)
         )
+    user.__dict__["_visible_team_ids"] = team_ids
     return team_ids
 
 

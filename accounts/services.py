@@ -15,6 +15,7 @@ def user_sync_groups(*, user: User) -> None:
     user.groups.remove(*((current & role_groups) - held))
     user.groups.add(*(held - current))
     user.__dict__.pop("memberships_cached", None)
+    user.__dict__.pop("_visible_team_ids", None)
 
 
 @transaction.atomic

@@ -13,6 +13,20 @@ logger = logging.getLogger(__name__)
 SWEEP_LEASE = "sla-sweep"
 
 
+def deliver_notifications() -> dict:
+    """Deliver the queued notifications whose time has come."""
+    from escalations.notifications.delivery import deliver_due
+
+    return deliver_due()
+
+
+def send_daily_digest() -> int:
+    """Queue the daily digest of open escalations for every manager."""
+    from escalations.notifications.digest import digest_send
+
+    return digest_send()
+
+
 def run_sla_sweep() -> dict | None:
     """Run the SLA sweep unless another worker is running it right now."""
     with leased(SWEEP_LEASE, ttl=timedelta(minutes=10)) as acquired:

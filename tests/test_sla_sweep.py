@@ -156,11 +156,11 @@ def test_crash_in_the_middle_leaves_no_half_state(make_case, now, monkeypatch):
     real_write = sweep_module._write
     calls = {"n": 0}
 
-    def failing_write(works):
+    def failing_write(works, directory):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("worker died")
-        real_write(works)
+        real_write(works, directory)
 
     monkeypatch.setattr(sweep_module, "_write", failing_write)
     with pytest.raises(RuntimeError):

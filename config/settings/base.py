@@ -134,6 +134,13 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# Notifications: links in messages, delivery retries and timeouts.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+NOTIFICATION_BACKOFF_SECONDS = env.int("NOTIFICATION_BACKOFF_SECONDS", default=60)
+NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=300)
+NOTIFICATION_HTTP_TIMEOUT = env.float("NOTIFICATION_HTTP_TIMEOUT", default=10.0)
+
 # Cases per changelist page; the count shown stops at this many rows.
 CASE_LIST_COUNT_CAP = env.int("CASE_LIST_COUNT_CAP", default=10000)
 

@@ -10,6 +10,13 @@ from escalations.models.case import (
     JobLease,
     TierStay,
 )
+from escalations.models.notification import (
+    Channel,
+    Notification,
+    NotificationEvent,
+    NotificationStatus,
+    NotificationTemplate,
+)
 from escalations.models.policy import (
     Category,
     Policy,
@@ -25,6 +32,11 @@ __all__ = [
     "CaseConflict",
     "CaseEvent",
     "CaseNote",
+    "Channel",
+    "Notification",
+    "NotificationEvent",
+    "NotificationStatus",
+    "NotificationTemplate",
     "HoldPeriod",
     "JobLease",
     "Category",

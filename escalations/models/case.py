@@ -310,6 +310,9 @@ class CaseEvent(models.Model):
         ACK_OVERDUE = "ack_overdue", "Not acknowledged in time"
         BREACHED_TOP = "breached_top", "SLA breached at top tier"
         BREACH_REMINDER = "breach_reminder", "Daily reminder: breached at top tier"
+        ASSIGNED = "assigned", "Assigned"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from accounts.selectors import sees_confidential, visible_team_ids
 from escalations.choices import CaseState, NoteKind, Transition
-from escalations.models import Case, CaseConflict, CaseNote, Category
+from escalations.models import Case, CaseConflict, CaseEvent, CaseNote, Category
 from escalations.permissions import can_edit_case, can_see_case
 from escalations.services import stays
 from escalations.services.errors import CasePermissionDenied
+from escalations.services.events import event_record
 from escalations.services.recording import case_save_with_history
 from escalations.sla.deadlines import case_holds, refresh_case_clock
 
@@ -137,6 +138,9 @@ def case_assign(
         case=locked, actor=actor, transition=Transition.ASSIGN,
         reason=reason or (f"Assigned to {assignee}" if assignee else "Unassigned"),
     )
+    if assignee is not None and assignee.pk != actor.pk:
+        event_record(case=locked, kind=CaseEvent.Kind.ASSIGNED, at=timezone.now(), actor=actor,
+                     detail=reason)
     return locked
 
 

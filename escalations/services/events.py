@@ -17,7 +17,10 @@ def event_build(*, case: Case, kind: str, at: datetime, actor=None, detail: str 
 
 
 def event_record(**kwargs) -> CaseEvent:
-    """Store an event about a case; see event_build for the arguments."""
+    """Store an event about a case and queue its notifications; see event_build."""
+    from escalations.notifications.outbox import outbox_enqueue_case_events
+
     event = event_build(**kwargs)
     event.save()
+    outbox_enqueue_case_events([event])
     return event

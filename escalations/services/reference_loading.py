@@ -10,7 +10,15 @@ from django.db import transaction
 from accounts import reference_data as org
 from accounts.models import Department, Role, Team, User
 from escalations import reference_data as docs
-from escalations.models import Category, Policy, RiskAdjustment, Tier, WorkingHours
+from escalations.models import (
+    Category,
+    NotificationTemplate,
+    Policy,
+    RiskAdjustment,
+    Tier,
+    WorkingHours,
+)
+from escalations.notifications import default_templates
 
 SYSTEM_USERNAME = "system"
 
@@ -106,5 +114,11 @@ def reference_data_load(*, overwrite: bool = False) -> dict[str, int]:
              "confidential_by_default": confidential, "source": source, "guidance": guidance},
             overwrite, counts,
         )
+    for event, (subject, text) in default_templates.TEMPLATES.items():
+        _upsert(NotificationTemplate, {"event": event},
+                {"subject": subject, "body_text": text,
+                 "body_html": default_templates.html_body(text),
+                 "chat_text": default_templates.CHAT},
+                overwrite, counts)
     system_user()
     return dict(counts)

@@ -170,6 +170,8 @@ def case_resolve(
     def after(locked: Case, at: datetime) -> None:
         stays.stay_close(case=locked, now=at, left_by="resolve")
         clear_case_clock(locked)
+        event_record(case=locked, kind=CaseEvent.Kind.RESOLVED, at=at, actor=actor,
+                     detail=reason)
 
     now = now or timezone.now()
     return _run(case=case, actor=actor, name="resolve", reason=reason, now=now,
@@ -201,9 +203,13 @@ def case_close(
         if feedback_comment:
             locked.feedback_comment = feedback_comment
 
+    def after(locked: Case, at: datetime) -> None:
+        event_record(case=locked, kind=CaseEvent.Kind.CLOSED, at=at, actor=actor,
+                     detail=reason)
+
     now = now or timezone.now()
     return _run(case=case, actor=actor, name="close", reason=reason, now=now,
-                expected_version=expected_version, prepare=prepare,
+                expected_version=expected_version, prepare=prepare, after=after,
                 transition_kwargs={"now": now})
 
 

@@ -23,6 +23,8 @@ from django_fsm import can_proceed
 
 from escalations.choices import CaseState, Transition
 from escalations.models import Case, CaseEvent, HoldPeriod, Policy, TierStay
+from escalations.notifications.outbox import outbox_enqueue_case_events
+from escalations.notifications.recipients import RecipientDirectory
 from escalations.services.events import event_build
 from escalations.services.reference_loading import system_user
 from escalations.sla.deadlines import REMINDER_INTERVAL, refresh_case_clock, schedule_next_check
@@ -149,7 +151,7 @@ def _due_batch(now: datetime, size: int) -> list[Case]:
     return list(queryset[:size])
 
 
-def _write(works: list[CaseWork]) -> None:
+def _write(works: list[CaseWork], directory: RecipientDirectory) -> None:
     Case.objects.bulk_update([w.case for w in works], CASE_FIELDS)
     HistoricalCase.objects.bulk_create([row for w in works for row in w.history])
     TierStay.objects.bulk_update(
@@ -157,10 +159,12 @@ def _write(works: list[CaseWork]) -> None:
         ["left_at", "left_by", "breached_at", "warned_at", "ack_overdue_at"],
     )
     TierStay.objects.bulk_create([s for w in works for s in w.new_stays])
-    CaseEvent.objects.bulk_create([e for w in works for e in w.events])
+    events = CaseEvent.objects.bulk_create([e for w in works for e in w.events])
+    outbox_enqueue_case_events(events, directory)
 
 
-def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int) -> Counter | None:
+def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int,
+                directory: RecipientDirectory) -> Counter | None:
     """Lock, work out and write one batch of due cases in one transaction; None when none."""
     with transaction.atomic():
         batch = _due_batch(now, size)
@@ -182,7 +186,7 @@ def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int)
             case.policy = policies[case.policy_id]
             works.append(sweep_case(case, stay=stays.get(case.pk), holds=holds.get(case.pk, []),
                                     now=now, actor=actor))
-        _write(works)
+        _write(works, directory)
         counts = Counter(checked=len(batch))
         for work in works:
             counts.update(work.counts)
@@ -194,9 +198,10 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict:
     now = now or timezone.now()
     actor = system_user()
     policies = {policy.pk: policy for policy in Policy.objects.all()}
+    directory = RecipientDirectory()
     totals: Counter = Counter()
-    while (counts := sweep_batch(now=now, actor=actor, policies=policies,
-                                 size=batch_size)) is not None:
+    while (counts := sweep_batch(now=now, actor=actor, policies=policies, size=batch_size,
+                                 directory=directory)) is not None:
         totals.update(counts)
     return {
         "promoted": totals["promoted"], "warned": totals["warned"], "checked": totals["checked"],

@@ -1,0 +1,1 @@
+"""Telling the right people: recipients, templates, the outbox and its delivery."""

@@ -1,0 +1,64 @@
+"""Sending one rendered notification by email or to a team chat incoming webhook."""
+
+from __future__ import annotations
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+from escalations.models import Channel, Notification
+
+
+class PermanentDeliveryError(Exception):
+    """Retrying will not help (e.g. the webhook answered 404)."""
+
+
+class TransientDeliveryError(Exception):
+    """Worth retrying later (SMTP down, webhook 5xx or timeout)."""
+
+
+def send_email(notification: Notification) -> None:
+    """Send the notification by email, with its stable Message-ID."""
+    message = EmailMultiAlternatives(
+        subject=notification.subject, body=notification.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL, to=[notification.recipient],
+        headers={"Message-ID": notification.message_id},
+        connection=get_connection(fail_silently=False),
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    try:
+        message.send()
+    except (OSError, Exception) as error:  # smtplib errors derive from OSError
+        raise TransientDeliveryError(f"email to {notification.recipient}: {error}") from error
+
+
+def chat_payload(notification: Notification) -> dict:
+    """Return the JSON body accepted by both Slack and Microsoft Teams incoming webhooks."""
+    return {"text": notification.body_text}
+
+
+def send_chat(notification: Notification) -> None:
+    """Post the notification to the team's incoming webhook."""
+    try:
+        response = requests.post(
+            notification.recipient, json=chat_payload(notification),
+            headers={"Idempotency-Key": notification.message_id},
+            timeout=settings.NOTIFICATION_HTTP_TIMEOUT,
+        )
+    except requests.RequestException as error:
+        raise TransientDeliveryError(f"webhook: {error}") from error
+    if response.status_code >= 500 or response.status_code in (408, 429):
+        raise TransientDeliveryError(f"webhook answered {response.status_code}")
+    if response.status_code >= 400:
+        raise PermanentDeliveryError(
+            f"webhook answered {response.status_code}: {response.text[:200]}"
+        )
+
+
+def send(notification: Notification) -> None:
+    """Send by the notification's channel."""
+    if notification.channel == Channel.CHAT:
+        send_chat(notification)
+    else:
+        send_email(notification)

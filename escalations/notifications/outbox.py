@@ -1,0 +1,102 @@
+"""The outbox: notification rows written in the transaction of the change that caused them.
+
+Rows are delivered by a django-q2 task after commit (and by the every-minute schedule), so a
+rolled-back change sends nothing and a committed one is never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Team, User
+from escalations.models import (
+    Case,
+    CaseEvent,
+    Channel,
+    Notification,
+    NotificationEvent,
+)
+from escalations.notifications.recipients import RecipientDirectory, recipients_for
+
+# Events posted to the team's chat group even if nobody there chose chat ("tag the supervisor
+# on the group with the ticket id").
+GROUP_EVENTS = frozenset({
+    NotificationEvent.ESCALATED, NotificationEvent.BREACHED_TOP,
+    NotificationEvent.BREACH_REMINDER, NotificationEvent.SLA_WARNING,
+})
+WANTS_EMAIL = {"email", "both"}
+WANTS_CHAT = {"chat", "both"}
+
+
+def delivery_after_commit() -> None:
+    """Ask a worker to deliver the outbox once the current transaction has committed."""
+
+    def kick() -> None:
+        from django_q.tasks import async_task
+
+        async_task("escalations.tasks.deliver_notifications")
+
+    transaction.on_commit(kick)
+
+
+def _rows_for(event: CaseEvent, case: Case, people: list[User], team: Team) -> list[Notification]:
+    rows: list[Notification] = []
+    webhook = team.chat_webhook_url if not case.confidential else ""
+    chatters = []
+    for person in people:
+        channel = person.notification_channel
+        if channel in WANTS_CHAT and webhook:
+            chatters.append(person)
+        if channel in WANTS_EMAIL or (channel in WANTS_CHAT and not webhook):
+            if person.email:
+                rows.append(Notification(
+                    event=event.kind, case=case, case_event=event, channel=Channel.EMAIL,
+                    recipient=person.email, recipient_user=person,
+                    recipient_label=f"{person} <{person.email}>",
+                ))
+    if webhook and (chatters or event.kind in GROUP_EVENTS):
+        mentions = ", ".join(str(p) for p in (chatters or people))
+        rows.append(Notification(
+            event=event.kind, case=case, case_event=event, channel=Channel.CHAT,
+            recipient=webhook, recipient_label=mentions,
+        ))
+    return rows
+
+
+def outbox_enqueue_case_events(events: Iterable[CaseEvent],
+                               directory: RecipientDirectory | None = None) -> list[Notification]:
+    """Create the queued notifications of saved case events; deliver them after commit."""
+    directory = directory or RecipientDirectory()
+    teams = {team.pk: team for team in Team.objects.all()}
+    rows: list[Notification] = []
+    assignees: dict[int, User] = {}
+    for event in events:
+        case = event.case
+        assignee = None
+        if case.assignee_id:
+            assignee = assignees.get(case.assignee_id)
+            if assignee is None:
+                assignee = assignees[case.assignee_id] = User.objects.get(pk=case.assignee_id)
+        people = recipients_for(event.kind, case, level=event.level, directory=directory,
+                                assignee=assignee)
+        rows.extend(_rows_for(event, case, people, teams[case.team_id]))
+    created = Notification.objects.bulk_create(rows)
+    if created:
+        delivery_after_commit()
+    return created
+
+
+def outbox_enqueue_message(*, event: str, channel: str, recipient: str, subject: str,
+                           body_text: str, body_html: str = "", case: Case | None = None,
+                           recipient_user: User | None = None, label: str = "") -> Notification:
+    """Queue an already-written message (customer briefing, digest) for delivery."""
+    notification = Notification.objects.create(
+        event=event, case=case, channel=channel, recipient=recipient,
+        recipient_user=recipient_user, recipient_label=label or recipient, subject=subject,
+        body_text=body_text, body_html=body_html, rendered=True, created_at=timezone.now(),
+    )
+    delivery_after_commit()
+    return notification

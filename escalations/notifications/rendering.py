@@ -1,0 +1,98 @@
+"""Rendering notifications from the stored (admin-edited) templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.template import Context, Template
+from django.urls import reverse
+from django.utils import timezone
+
+from escalations.models import Case, CaseEvent, NotificationTemplate
+from escalations.notifications import default_templates
+from escalations.sla.clock import duration_text
+from escalations.sla.deadlines import policy_calendar
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    chat: str
+
+
+def template_for(event: str) -> NotificationTemplate:
+    """Return the stored template of an event, or the shipped default if none is stored."""
+    stored = NotificationTemplate.objects.filter(event=event).first()
+    if stored is not None:
+        return stored
+    subject, text = default_templates.TEMPLATES[event]
+    return NotificationTemplate(event=event, subject=subject, body_text=text,
+                                body_html=default_templates.html_body(text),
+                                chat_text=default_templates.CHAT)
+
+
+def render(template: NotificationTemplate, context: dict) -> Rendered:
+    """Render the template's parts: text parts unescaped, the HTML part escaped."""
+
+    def plain(source: str) -> str:
+        return Template(source).render(Context(context, autoescape=False)) if source else ""
+
+    html = Template(template.body_html).render(Context(context)) if template.body_html else ""
+    return Rendered(
+        subject=" ".join(plain(template.subject).split())[:300], text=plain(template.body_text),
+        html=html, chat=plain(template.chat_text).strip(),
+    )
+
+
+def case_url(case: Case) -> str:
+    """Return the absolute link to the case in the admin."""
+    return settings.SITE_URL.rstrip("/") + reverse("admin:escalations_case_change",
+                                                   args=[case.pk])
+
+
+def local_text(case: Case, moment) -> str:
+    """Return a moment in the case's policy zone, as people read it."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(policy_calendar(case.policy).zone)
+    return f"{local:%a %d %b %Y %H:%M} ({case.policy.time_zone})"
+
+
+def _stays(case: Case) -> list[dict]:
+    rows = []
+    for stay in case.stays.order_by("entered_at", "id"):
+        end = stay.left_at or timezone.now()
+        rows.append({"level": stay.level, "tier_name": stay.tier_name,
+                     "breached_at": stay.breached_at,
+                     "duration": duration_text(max(end - stay.entered_at, timedelta(0)))})
+    return rows
+
+
+def _timeline(case: Case) -> list[dict]:
+    rows = []
+    for record in case.history.order_by("history_date", "history_id").select_related(
+        "history_user"
+    ):
+        rows.append({"when": local_text(case, record.history_date),
+                     "what": record.history_transition or "change",
+                     "reason": record.history_change_reason or "",
+                     "who": str(record.history_user or "system")})
+    return rows
+
+
+def case_context(case: Case, *, event: CaseEvent | None = None, level: int | None = None,
+                 summary: bool = False) -> dict:
+    """Return what every case template may use."""
+    level = level or (event.level if event else case.tier)
+    context = {
+        "case": case, "event": event, "tier": case.policy.tier_map.get(level),
+        "due": local_text(case, case.due_at), "case_url": case_url(case),
+        "site_url": settings.SITE_URL,
+    }
+    if summary:
+        context.update(stays=_stays(case), timeline=_timeline(case))
+    return context
