@@ -67,7 +67,7 @@ def digest_send(*, now: datetime | None = None) -> int:
         outbox_enqueue_message(
             event=NotificationEvent.DIGEST, channel=Channel.EMAIL, recipient=user.email,
             subject=" ".join(subject.split()), body_text=text, body_html=html,
-            recipient_user=user, label=f"{user} <{user.email}>",
+            recipient_user=user, label=f"{user} <{user.email}>", now=now,
         )
         sent += 1
     return sent

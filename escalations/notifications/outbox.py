@@ -56,12 +56,14 @@ def _rows_for(event: CaseEvent, case: Case, people: list[User], team: Team) -> l
                     event=event.kind, case=case, case_event=event, channel=Channel.EMAIL,
                     recipient=person.email, recipient_user=person,
                     recipient_label=f"{person} <{person.email}>",
+                    created_at=event.occurred_at, next_attempt_at=event.occurred_at,
                 ))
     if webhook and (chatters or event.kind in GROUP_EVENTS):
         mentions = ", ".join(str(p) for p in (chatters or people))
         rows.append(Notification(
             event=event.kind, case=case, case_event=event, channel=Channel.CHAT,
             recipient=webhook, recipient_label=mentions,
+            created_at=event.occurred_at, next_attempt_at=event.occurred_at,
         ))
     return rows
 
@@ -91,12 +93,15 @@ def outbox_enqueue_case_events(events: Iterable[CaseEvent],
 
 def outbox_enqueue_message(*, event: str, channel: str, recipient: str, subject: str,
                            body_text: str, body_html: str = "", case: Case | None = None,
-                           recipient_user: User | None = None, label: str = "") -> Notification:
+                           recipient_user: User | None = None, label: str = "",
+                           now=None) -> Notification:
     """Queue an already-written message (customer briefing, digest) for delivery."""
+    now = now or timezone.now()
     notification = Notification.objects.create(
         event=event, case=case, channel=channel, recipient=recipient,
         recipient_user=recipient_user, recipient_label=label or recipient, subject=subject,
-        body_text=body_text, body_html=body_html, rendered=True, created_at=timezone.now(),
+        body_text=body_text, body_html=body_html, rendered=True, created_at=now,
+        next_attempt_at=now,
     )
     delivery_after_commit()
     return notification
