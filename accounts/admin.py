@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from accounts.models import Department, Membership, Role, Team, User
 from accounts.services import membership_remove, membership_set, user_sync_groups
+
+
+def _mutable_events() -> list[tuple[str, str]]:
+    from escalations.models import NotificationEvent
+    from escalations.models.notification import CRITICAL_EVENTS
+
+    return [(value, label) for value, label in NotificationEvent.choices
+            if value not in CRITICAL_EVENTS and value != NotificationEvent.CUSTOMER_BRIEFING]
+
+
+class PreferencesForm(forms.ModelForm):
+    """A person's own notification settings; critical events cannot be muted."""
+
+    muted_events = forms.MultipleChoiceField(
+        choices=_mutable_events, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Breaches at the top tier and anything about a risk-5 case always arrive.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["email", "notification_channel", "muted_events"]
 
 
 class MembershipInline(admin.TabularInline):
@@ -33,6 +58,23 @@ class UserAdmin(BaseUserAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         user_sync_groups(user=form.instance)
+
+    def get_urls(self):
+        own = [path("preferences/", self.admin_site.admin_view(self.preferences_view),
+                    name="accounts_user_preferences")]
+        return own + super().get_urls()
+
+    def preferences_view(self, request):
+        """Let any member of staff choose their channels and mute non-critical events."""
+        form = PreferencesForm(request.POST or None, instance=request.user)
+        if request.method == "POST" and form.is_valid():
+            form.save()
+            self.message_user(request, "Your notification settings were saved.",
+                              messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
+        context = {**self.admin_site.each_context(request), "form": form,
+                   "title": "Your notification settings", "opts": self.opts}
+        return TemplateResponse(request, "admin/accounts/preferences.html", context)
 
 
 @admin.register(Department)

@@ -25,14 +25,14 @@ from escalations.admin.case_inlines import (
     NoteInline,
     StayInline,
 )
-from escalations.admin.forms import TRANSITION_FORMS
+from escalations.admin.forms import TRANSITION_FORMS, BriefingForm
 from escalations.admin.pagination import CappedCountPaginator
 from escalations.choices import CaseState, Transition
 from escalations.models import Case, Category
 from escalations.permissions import can_edit_case, can_run_transition, can_see_case
 from escalations.reference_data import ESCALATION_PROCEDURE
 from escalations.selectors import cases_visible_to, with_tier_name
-from escalations.services import CaseConflict, CasePermissionDenied, TransitionRefused
+from escalations.services import CaseConflict, CasePermissionDenied, TransitionRefused, briefings
 
 RISK_COLOURS = {1: "#5b8", 2: "#9b5", 3: "#db3", 4: "#e83", 5: "#d33"}
 CASE_ERRORS = (CaseConflict, CasePermissionDenied, TransitionRefused, ValidationError)
@@ -287,9 +287,14 @@ class CaseAdmin(SimpleHistoryAdmin):
                 request.user, case, name
             ):
                 buttons.append({
-                    "name": name, "label": Transition(name).label.replace("Put on", "Put on"),
+                    "name": name, "label": Transition(name).label,
                     "url": reverse("admin:escalations_case_transition", args=[case.pk, name]),
                 })
+        if case.customer_email and request.user.has_perm("escalations.add_casenote"):
+            buttons.append({
+                "name": "brief", "label": "Brief the customer",
+                "url": reverse("admin:escalations_case_briefing", args=[case.pk]),
+            })
         return buttons
 
     def get_urls(self):
@@ -298,6 +303,11 @@ class CaseAdmin(SimpleHistoryAdmin):
                 "<path:object_id>/transition/<str:name>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="escalations_case_transition",
+            ),
+            path(
+                "<path:object_id>/brief-customer/",
+                self.admin_site.admin_view(self.briefing_view),
+                name="escalations_case_briefing",
             ),
         ]
         return custom + super().get_urls()
@@ -341,6 +351,36 @@ class CaseAdmin(SimpleHistoryAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts, "case": case, "form": form, "name": name,
             "title": f"{Transition(name).label}: {case}", "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/escalations/case/transition.html", context)
+
+    def briefing_view(self, request, object_id: str):
+        """Draft (GET) or send (POST) a customer briefing with the expected resolution time."""
+        case = self.get_object(request, object_id)
+        if case is None or not request.user.has_perm("escalations.add_casenote"):
+            raise PermissionDenied
+        change_url = reverse("admin:escalations_case_change", args=[case.pk])
+        if request.method == "POST":
+            form = BriefingForm(request.POST)
+            if form.is_valid():
+                try:
+                    briefings.case_brief_customer(
+                        case=case, actor=request.user, subject=form.cleaned_data["subject"],
+                        body=form.cleaned_data["body"],
+                    )
+                except ValidationError as error:
+                    self.message_user(request, _error_text(error), messages.ERROR)
+                    return HttpResponseRedirect(change_url)
+                self.message_user(request, f"Briefing to {case.customer_email} queued and "
+                                  "logged on the case.", messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        else:
+            subject, body = briefings.briefing_draft(case=case, actor=request.user)
+            form = BriefingForm(initial={"subject": subject, "body": body})
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "case": case,
+            "form": form, "name": "brief the customer", "change_url": change_url,
+            "title": f"Customer briefing: {case}",
         }
         return TemplateResponse(request, "admin/escalations/case/transition.html", context)
 

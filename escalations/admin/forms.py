@@ -72,6 +72,13 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
 }
 
 
+class BriefingForm(forms.Form):
+    """The customer briefing, drafted from the template and edited by staff before sending."""
+
+    subject = forms.CharField(max_length=300)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 14, "cols": 90}))
+
+
 class BulkEscalateForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
 
