@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django_fsm import can_proceed
+from import_export.admin import ImportExportMixin
+from import_export.forms import ExportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from escalations import services
@@ -31,6 +33,7 @@ from escalations.choices import CaseState, Transition
 from escalations.models import Case, Category
 from escalations.permissions import can_edit_case, can_run_transition, can_see_case
 from escalations.reference_data import ESCALATION_PROCEDURE
+from escalations.resources import CaseResource
 from escalations.selectors import cases_visible_to, with_tier_name
 from escalations.services import CaseConflict, CasePermissionDenied, TransitionRefused, briefings
 
@@ -45,8 +48,12 @@ def _error_text(error: Exception) -> str:
 
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
+class CaseAdmin(ImportExportMixin, SimpleHistoryAdmin):
     form = CaseAdminForm
+    resource_classes = [CaseResource]
+    import_form_class = ImportForm
+    export_form_class = ExportForm
+    skip_admin_log = True  # the case history records every imported row
     change_form_template = "admin/escalations/case/change_form.html"
     list_display = [
         "ticket_id", "customer_name", "category", "risk", "tier_display", "state_display",
@@ -107,6 +114,10 @@ class CaseAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Cases are records: only an administrator may delete one (e.g. a test case).
+        return request.user.is_superuser
+
+    def has_import_permission(self, request) -> bool:
+        # Importing trackers rewrites history at scale: administrators only.
         return request.user.is_superuser
 
     def has_escalate_permission(self, request) -> bool:

@@ -6,6 +6,22 @@ from datetime import datetime
 
 from escalations.models import Case
 
+HistoricalCase = Case.history.model
+
+
+def historical_row(case: Case, *, at: datetime, actor, transition: str, reason: str,
+                   history_type: str = "~"):
+    """Return an unsaved historical row of the case as it is now (for bulk writers).
+
+    Bulk writers (the SLA sweep, the importer) bump the version themselves and save these rows
+    with bulk_create, so the audit trail is the one a save() would have written.
+    """
+    return HistoricalCase(
+        history_date=at, history_user_id=actor.pk if actor else None,
+        history_change_reason=reason, history_type=history_type, history_transition=transition,
+        **{f.attname: getattr(case, f.attname) for f in HistoricalCase.tracked_fields},
+    )
+
 
 def case_save_with_history(
     *, case: Case, actor, transition: str, reason: str, at: datetime | None = None

@@ -36,12 +36,19 @@ def case_holds(case) -> list[tuple[datetime, datetime]]:
     return list(case.holds.filter(ended_at__isnull=False).values_list("started_at", "ended_at"))
 
 
-def tier_deadline(case, *, tier, entered_at: datetime, holds: Holds) -> Deadline | None:
-    """Return the deadline of tier for the case, or None for a tier without a limit."""
+def tier_deadline(case, *, tier, entered_at: datetime, holds: Holds,
+                  anchor_label: str = "") -> Deadline | None:
+    """Return the deadline of tier for the case, or None for a tier without a limit.
+
+    anchor_label, when given, counts every limit from entered_at under that label (imported
+    cases: their clocks start at the import, not in the past).
+    """
     if tier is None or tier.limit_value is None:
         return None
     policy = case.policy
-    if tier.limit_anchor == ClockAnchor.CASE_OPENED:
+    if anchor_label:
+        anchor, label = entered_at, anchor_label
+    elif tier.limit_anchor == ClockAnchor.CASE_OPENED:
         anchor, label = case.opened_at, "case opening"
     else:
         anchor, label = entered_at, f"entering {tier.name}"
@@ -54,13 +61,15 @@ def tier_deadline(case, *, tier, entered_at: datetime, holds: Holds) -> Deadline
     )
 
 
-def refresh_case_clock(case, *, entered_at: datetime, holds: Holds, new_stay: bool) -> None:
+def refresh_case_clock(case, *, entered_at: datetime, holds: Holds, new_stay: bool,
+                       anchor_label: str = "") -> None:
     """Recompute the case's due, warning and acknowledgement moments and its next check.
 
     new_stay clears the per-stay flags (at risk, not acknowledged) when the case enters a tier.
     """
     tier = case.current_tier
-    deadline = tier_deadline(case, tier=tier, entered_at=entered_at, holds=holds)
+    deadline = tier_deadline(case, tier=tier, entered_at=entered_at, holds=holds,
+                             anchor_label=anchor_label)
     if deadline is None:
         case.due_at = case.warn_at = None
         case.due_explanation = (

@@ -26,11 +26,11 @@ from escalations.models import Case, CaseEvent, HoldPeriod, Policy, TierStay
 from escalations.notifications.outbox import outbox_enqueue_case_events
 from escalations.notifications.recipients import RecipientDirectory
 from escalations.services.events import event_build
+from escalations.services.recording import HistoricalCase, historical_row
 from escalations.services.reference_loading import system_user
 from escalations.sla.deadlines import REMINDER_INTERVAL, refresh_case_clock, schedule_next_check
 
 logger = logging.getLogger(__name__)
-HistoricalCase = Case.history.model
 CASE_FIELDS = [
     "tier", "state", "due_at", "warn_at", "ack_due_at", "sla_next_at", "at_risk", "ack_overdue",
     "sla_breached", "breach_reminded_at", "held_since", "due_explanation", "version",
@@ -51,14 +51,10 @@ class CaseWork:
 
 
 def _snapshot(work: CaseWork, *, at: datetime, actor, transition: str, reason: str) -> None:
-    case = work.case
-    case.version += 1
-    row = HistoricalCase(
-        history_date=at, history_user_id=actor.pk, history_change_reason=reason,
-        history_type="~", history_transition=transition,
-        **{f.attname: getattr(case, f.attname) for f in HistoricalCase.tracked_fields},
+    work.case.version += 1
+    work.history.append(
+        historical_row(work.case, at=at, actor=actor, transition=transition, reason=reason)
     )
-    work.history.append(row)
 
 
 def _promote_or_breach(work: CaseWork, *, now: datetime, actor, holds) -> None:

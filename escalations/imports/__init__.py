@@ -1,0 +1,1 @@
+"""Importing legacy escalation trackers (CSV, XLSX, JSON): all or nothing, fast, audited."""

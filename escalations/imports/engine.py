@@ -1,0 +1,288 @@
+"""The tracker import: read, check every row, then write everything or nothing.
+
+Rows are checked in memory against lookups loaded once (categories, policies, tiers, teams,
+users, existing cases), so the cost is the parse plus a few bulk statements; nothing is written
+while any row has an error, and a dry run writes nothing at all. New cases get one history row
+("imported from <file>"), a tier stay and, when active, a deadline counted from the import (no
+promotion for the past, no notifications); changed existing cases get their new details and one
+history row; unchanged rows are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from escalations.choices import ACTIVE_STATES, CaseState, Transition
+from escalations.imports import values as cell
+from escalations.imports.columns import REQUIRED, MappingError, parse_mappings, resolve_headers
+from escalations.imports.lookups import Lookups
+from escalations.imports.reading import FileProblem, Table, guess_format, read_table
+from escalations.models import Case, HoldPeriod, TierStay
+from escalations.services.recording import HistoricalCase, historical_row
+from escalations.sla.deadlines import refresh_case_clock
+
+MAX_ERRORS = 500
+# Fields an import may change on an existing case (state and tier change only by transitions).
+UPDATABLE = ["customer_name", "customer_email", "order_number", "order_value", "category_id",
+             "risk_rating", "team_id", "assignee_id", "summary", "details", "feedback_score"]
+COMPARED = UPDATABLE + ["policy_id", "tier", "state", "opened_at"]
+
+
+@dataclass
+class RowError:
+    row: int | None
+    field: str | None
+    value: object
+    message: str
+
+    def as_dict(self) -> dict:
+        value = self.value if isinstance(self.value, int | float | type(None)) else str(
+            self.value)[:200]
+        return {"row": self.row, "field": self.field, "value": value, "message": self.message}
+
+
+@dataclass
+class RowPlan:
+    row: int
+    ticket_id: str
+    action: str  # create, update, skip
+    values: dict
+    existing: dict | None = None
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    file_name: str
+    dry_run: bool
+    plans: list[RowPlan] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    written: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for plan in self.plans if plan.action == action)
+
+    def as_json(self) -> dict:
+        """Return the command's one-line summary."""
+        errors = [error.as_dict() for error in self.errors[:MAX_ERRORS]]
+        if len(self.errors) > MAX_ERRORS:
+            errors.append({"row": None, "field": None, "value": None,
+                           "message": f"… and {len(self.errors) - MAX_ERRORS} more errors."})
+        if self.errors:
+            return {"created": 0, "updated": 0, "skipped": 0, "errors": errors}
+        return {"created": self.count("create"), "updated": self.count("update"),
+                "skipped": self.count("skip"), "errors": errors}
+
+
+class _Row:
+    """Parse one row's cells, collecting every error instead of stopping at the first."""
+
+    def __init__(self, number: int, cells: list[object], columns: dict[str, int],
+                 errors: list[RowError]) -> None:
+        self.number, self.cells, self.columns, self.errors = number, cells, columns, errors
+
+    def raw(self, name: str) -> object:
+        index = self.columns.get(name)
+        if index is None or index >= len(self.cells):
+            return None
+        value = self.cells[index]
+        return value.strip() if isinstance(value, str) else value
+
+    def fail(self, name: str, value: object, message: str) -> None:
+        self.errors.append(RowError(self.number, name, value, message))
+
+    def get(self, name: str, parse, *args, required: bool = False, **kwargs):
+        value = self.raw(name)
+        try:
+            parsed = parse(value, *args, **kwargs)
+        except cell.CellError as error:
+            self.fail(name, value, f"{name}: {error}")
+            return None
+        if required and parsed in (None, ""):
+            self.fail(name, value, f"{name} is required but blank.")
+        return parsed
+
+
+def _parse_row(row: _Row, lookups: Lookups) -> dict | None:
+    start = len(row.errors)
+    ticket_id = row.get("ticket_id", cell.text, limit=64, required=True)
+    customer_name = row.get("customer_name", cell.text, limit=200, required=True)
+    email = row.get("customer_email", cell.text, limit=254)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            row.fail("customer_email", email, f"'{email}' is not an email address.")
+    category = lookups.category(row)
+    policy = lookups.policy(row, category)
+    zone = lookups.zone(policy)
+    opened_at = row.get("opened_at", cell.moment, zone, required=True)
+    resolved_at = row.get("resolved_at", cell.moment, zone)
+    closed_at = row.get("closed_at", cell.moment, zone)
+    risk = row.get("risk_rating", cell.rating, required=True)
+    feedback = row.get("feedback_score", cell.rating)
+    tier = lookups.tier(row, policy, category)
+    state = lookups.state(row)
+    team = lookups.team(row)
+    assignee = lookups.user(row)
+    notes = row.get("notes", cell.text)
+    summary = row.get("summary", cell.text, limit=300)
+    order_number = row.get("order_number", cell.text, limit=64)
+    order_value = row.get("order_value", cell.money)
+    if len(row.errors) > start:
+        return None
+    if state in (CaseState.RESOLVED, CaseState.CLOSED) and resolved_at is None:
+        resolved_at = closed_at or opened_at
+    if state == CaseState.CLOSED and closed_at is None:
+        closed_at = resolved_at
+    return {
+        "ticket_id": ticket_id, "customer_name": customer_name, "customer_email": email or "",
+        "order_number": order_number or "", "order_value": order_value,
+        "category_id": category.pk, "policy_id": policy.pk, "risk_rating": risk, "tier": tier,
+        "state": state, "team_id": team.pk, "assignee_id": assignee.pk if assignee else None,
+        "summary": summary or (notes[:300] if notes else category.name), "details": notes or "",
+        "opened_at": opened_at,
+        "resolved_at": resolved_at if state in (CaseState.RESOLVED, CaseState.CLOSED) else None,
+        "closed_at": closed_at if state == CaseState.CLOSED else None,
+        "feedback_score": feedback,
+    }
+
+
+def plan_import(*, data: bytes = b"", file_name: str, fmt: str | None = None,
+                mappings: list[str] | None = None, dry_run: bool = False,
+                table: Table | None = None) -> ImportReport:
+    """Read and check the whole file (or table); return what would be created, updated, skipped."""
+    report = ImportReport(file_name=file_name, dry_run=dry_run)
+    try:
+        mapping = parse_mappings(mappings or [])
+        if table is None:
+            table = read_table(data, fmt or guess_format(file_name, data), name=file_name)
+    except (FileProblem, MappingError) as error:
+        report.errors.append(RowError(None, None, file_name, str(error)))
+        return report
+    columns, problems = resolve_headers(table.headers, mapping)
+    header_row = table.rows[0][0] - 1 if table.rows else 1
+    for problem in problems:
+        report.errors.append(RowError(header_row, None, None, problem))
+    for name in REQUIRED:
+        if name not in columns:
+            report.errors.append(RowError(header_row, name, None,
+                                          f"Missing required column {name}."))
+    if report.errors:
+        return report
+    lookups = Lookups()
+    first_row: dict[str, int] = {}
+    parsed: list[tuple[int, dict]] = []
+    for number, cells in table.rows:
+        values = _parse_row(_Row(number, cells, columns, report.errors), lookups)
+        if values is None:
+            continue
+        key = values["ticket_id"].casefold()
+        if key in first_row:
+            report.errors.append(RowError(number, "ticket_id", values["ticket_id"],
+                                          f"Ticket {values['ticket_id']} is also on row "
+                                          f"{first_row[key]}; each ticket once per file."))
+            continue
+        first_row[key] = number
+        parsed.append((number, values))
+        if len(report.errors) > MAX_ERRORS * 2:
+            break
+    existing = lookups.existing_cases([values["ticket_id"] for _, values in parsed])
+    for number, values in parsed:
+        current = existing.get(values["ticket_id"])
+        if current is None:
+            report.plans.append(RowPlan(number, values["ticket_id"], "create", values))
+            continue
+        changes = [name for name in COMPARED if values[name] != current[name]]
+        fixed = [name for name in changes if name not in UPDATABLE]
+        if fixed:
+            report.errors.append(RowError(
+                number, fixed[0], values[fixed[0]],
+                f"Ticket {values['ticket_id']} exists with {fixed[0]} "
+                f"'{current[fixed[0]]}'; an import cannot change {', '.join(fixed)} "
+                "(use the case's transitions)."))
+            continue
+        action = "update" if changes else "skip"
+        report.plans.append(RowPlan(number, values["ticket_id"], action, values, current, changes))
+    return report
+
+
+def tracker_import(*, file_name: str, actor, data: bytes = b"", fmt: str | None = None,
+                   mappings: list[str] | None = None, dry_run: bool = False,
+                   now: datetime | None = None, table: Table | None = None) -> ImportReport:
+    """Import a tracker: check every row, then write all of it or nothing."""
+    if actor is None or not actor.is_superuser:
+        raise PermissionDenied("Only administrators may import trackers.")
+    report = plan_import(data=data, file_name=file_name, fmt=fmt, mappings=mappings,
+                         dry_run=dry_run, table=table)
+    if report.errors or dry_run:
+        return report
+    _write(report, actor=actor, now=now or timezone.now())
+    report.written = True
+    return report
+
+
+@transaction.atomic
+def _write(report: ImportReport, *, actor, now: datetime) -> None:
+    name = Path(report.file_name).name
+    lookups = Lookups()
+    new_cases, history, stays, holds = [], [], [], []
+    for plan in report.plans:
+        if plan.action != "create":
+            continue
+        case = Case(**plan.values, created_by=actor)
+        case.policy = lookups.policy_by_id(case.policy_id)
+        if case.state in ACTIVE_STATES:
+            refresh_case_clock(case, entered_at=now, holds=(), new_stay=True,
+                               anchor_label="the import")
+        if case.state == CaseState.ON_HOLD:
+            case.held_since, case.sla_next_at = now, None
+        new_cases.append(case)
+    Case.objects.bulk_create(new_cases, batch_size=2000)
+    for case in new_cases:
+        history.append(historical_row(case, at=now, actor=actor, transition=Transition.IMPORT,
+                                      reason=f"imported from {name}", history_type="+"))
+        tier = case.current_tier
+        ended = case.state in (CaseState.RESOLVED, CaseState.CLOSED)
+        stays.append(TierStay(
+            case_id=case.pk, level=case.tier, tier_name=tier.name if tier else str(case.tier),
+            entered_at=case.opened_at, due_at=case.due_at, entered_by=actor,
+            left_at=case.resolved_at if ended else None, left_by="resolve" if ended else "",
+        ))
+        if case.state == CaseState.ON_HOLD:
+            holds.append(HoldPeriod(case_id=case.pk, started_at=now, reason=f"imported from {name}"))
+    updates = [plan for plan in report.plans if plan.action == "update"]
+    if updates:
+        _write_updates(updates, actor=actor, now=now, name=name, history=history)
+    HistoricalCase.objects.bulk_create(history, batch_size=2000)
+    TierStay.objects.bulk_create(stays, batch_size=2000)
+    HoldPeriod.objects.bulk_create(holds, batch_size=2000)
+
+
+def _write_updates(plans: list[RowPlan], *, actor, now: datetime, name: str,
+                   history: list) -> None:
+    by_ticket = {plan.ticket_id: plan for plan in plans}
+    locked = Case.objects.select_for_update().filter(ticket_id__in=list(by_ticket))
+    changed = []
+    for case in locked:
+        plan = by_ticket[case.ticket_id]
+        if case.version != plan.existing["version"]:
+            raise ValidationError(
+                f"Row {plan.row}: case {case.ticket_id} changed while importing; import again."
+            )
+        for attribute in plan.changes:
+            setattr(case, attribute, plan.values[attribute])
+        case.version += 1
+        changed.append(case)
+        history.append(historical_row(
+            case, at=now, actor=actor, transition=Transition.IMPORT,
+            reason=f"updated from {name}: {', '.join(a.removesuffix('_id') for a in plan.changes)}",
+        ))
+    Case.objects.bulk_update(changed, UPDATABLE + ["version"], batch_size=2000)

@@ -1,0 +1,152 @@
+"""Reading a tracker file (CSV, XLSX or JSON) into a header and numbered rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+
+from escalations.imports.columns import resolve_headers
+
+FORMATS = ("csv", "xlsx", "json")
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be read as a tracker; the message says why."""
+
+
+@dataclass
+class Table:
+    """A tracker's header row and its data rows, numbered as the spreadsheet numbers them."""
+
+    headers: list[object]
+    rows: list[tuple[int, list[object]]]
+    sheet: str = ""
+
+
+def guess_format(name: str, data: bytes) -> str:
+    """Return csv, xlsx or json from the file name, or from the content."""
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix in FORMATS:
+        return suffix
+    if suffix == "xls":
+        raise FileProblem("Old .xls files are not supported: save the tracker as .xlsx or .csv.")
+    if data[:2] == b"PK":
+        return "xlsx"
+    if data.lstrip()[:1] in (b"[", b"{"):
+        return "json"
+    return "csv"
+
+
+def read_table(data: bytes, fmt: str, *, name: str = "") -> Table:
+    """Read the file's tracker table or raise FileProblem."""
+    if not data or not data.strip():
+        raise FileProblem(f"'{name or 'the file'}' is empty.")
+    reader = {"csv": _read_csv, "xlsx": _read_xlsx, "json": _read_json}.get(fmt)
+    if reader is None:
+        raise FileProblem(f"Unknown format '{fmt}': use csv, xlsx or json.")
+    table = reader(data)
+    if not any(str(h or "").strip() for h in table.headers):
+        raise FileProblem("The file has no header row.")
+    if not table.rows:
+        raise FileProblem("The file has a header row but no data rows.")
+    return table
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        raise FileProblem("This is not a CSV file (it contains binary data).")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileProblem("The CSV file is neither UTF-8 nor Windows-1252 text.")
+
+
+def _read_csv(data: bytes) -> Table:
+    content = _decode(data)
+    sample = content[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        records = list(csv.reader(io.StringIO(content, newline=""), dialect))
+    except csv.Error as error:
+        raise FileProblem(f"The CSV file cannot be read: {error}.") from error
+    return _table(records)
+
+
+def _table(records: list[list[object]], sheet: str = "", first_row: int = 1) -> Table:
+    rows = [(n, r) for n, r in enumerate(records, start=first_row) if _filled(r)]
+    if not rows:
+        return Table(headers=[], rows=[], sheet=sheet)
+    header_number, headers = rows[0]
+    data = [(n, list(r)) for n, r in rows[1:]]
+    del header_number
+    return Table(headers=list(headers), rows=data, sheet=sheet)
+
+
+def _filled(row) -> bool:
+    return any(cell is not None and str(cell).strip() for cell in row)
+
+
+def _read_json(data: bytes) -> Table:
+    try:
+        content = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise FileProblem(f"This is not a JSON file: {error}.") from error
+    if isinstance(content, dict):
+        content = content.get("rows") or content.get("cases") or []
+    if not isinstance(content, list) or not all(isinstance(r, dict) for r in content):
+        raise FileProblem("A JSON tracker is a list of objects, one per case.")
+    headers: list[str] = []
+    for record in content:
+        for key in record:
+            if key not in headers:
+                headers.append(key)
+    rows = [(n, [record.get(h) for h in headers]) for n, record in enumerate(content, start=2)]
+    return Table(headers=list(headers), rows=[r for r in rows if _filled(r[1])])
+
+
+def _merged_ranges(data: bytes, sheet_index: int) -> list[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read(f"xl/worksheets/sheet{sheet_index + 1}.xml")
+    except (KeyError, zipfile.BadZipFile):
+        return []
+    return [ref.decode() for ref in re.findall(rb'<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"', xml)]
+
+
+def _read_xlsx(data: bytes) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise FileProblem(f"This is not an .xlsx spreadsheet ({type(error).__name__}).") from error
+    try:
+        seen = []
+        for index, sheet in enumerate(workbook.worksheets):
+            table = _table(list(sheet.iter_rows(values_only=True)), sheet=sheet.title)
+            columns, _ = resolve_headers(table.headers, {})
+            if "ticket_id" in columns or len(workbook.worksheets) == 1:
+                merged = _merged_ranges(data, index)
+                if merged:
+                    raise FileProblem(
+                        f"Sheet '{sheet.title}' has merged cells ({', '.join(merged[:5])}): "
+                        "unmerge them so that every row has its own values."
+                    )
+                return table
+            seen.append(sheet.title)
+        raise FileProblem(
+            f"No sheet has a ticket id column (sheets: {', '.join(seen)}); the tracker sheet "
+            "needs a header row with 'Ticket ID' or 'Ticket #'."
+        )
+    finally:
+        workbook.close()
