@@ -15,9 +15,8 @@ from import_export.results import Result, RowResult
 from escalations.imports.columns import CANONICAL, EXPORT_COLUMNS
 from escalations.imports.engine import ImportReport, tracker_import
 from escalations.imports.reading import Table
+from escalations.imports.values import FORMULA_STARTS
 from escalations.models import Case
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
@@ -42,8 +41,8 @@ class CaseResource(resources.ModelResource):
     order_value = fields.Field(column_name="order_value")
     category = fields.Field(column_name="category")
     policy = fields.Field(column_name="policy")
-    risk_rating = fields.Field(attribute="risk_rating", column_name="risk_rating")
-    tier = fields.Field(attribute="tier", column_name="tier")
+    risk_rating = fields.Field(column_name="risk_rating")
+    tier = fields.Field(column_name="tier")
     state = fields.Field(attribute="state", column_name="state")
     team = fields.Field(column_name="team")
     assignee = fields.Field(column_name="assignee")
@@ -51,9 +50,9 @@ class CaseResource(resources.ModelResource):
     notes = fields.Field(column_name="notes")
     resolved_at = fields.Field(column_name="resolved_at")
     closed_at = fields.Field(column_name="closed_at")
-    feedback_score = fields.Field(attribute="feedback_score", column_name="feedback_score")
+    feedback_score = fields.Field(column_name="feedback_score")
     due_at = fields.Field(column_name="due_at")
-    sla_breached = fields.Field(attribute="sla_breached", column_name="sla_breached")
+    sla_breached = fields.Field(column_name="sla_breached")
 
     class Meta:
         model = Case
@@ -85,6 +84,19 @@ class CaseResource(resources.ModelResource):
 
     def dehydrate_order_value(self, case):
         return float(case.order_value) if case.order_value is not None else None
+
+    # numbers and booleans are written as themselves, not as text
+    def dehydrate_risk_rating(self, case):
+        return case.risk_rating
+
+    def dehydrate_tier(self, case):
+        return case.tier
+
+    def dehydrate_feedback_score(self, case):
+        return case.feedback_score
+
+    def dehydrate_sla_breached(self, case):
+        return case.sla_breached
 
     def dehydrate_category(self, case):
         return case.category.name

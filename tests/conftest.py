@@ -62,11 +62,11 @@ def make_case(db, admin_user):
     """Return a function opening a case through the case_open service."""
 
     def make(category: str = "out-of-stock", team: str = "customer-service", risk: int = 3,
-             actor: User | None = None, now: datetime = NOW, **extra):
+             actor: User | None = None, now: datetime = NOW, summary: str = "Summary", **extra):
         return case_open(
             actor=actor or admin_user, ticket_id=f"T-{next(_tickets):06d}",
             customer_name="Customer", category=Category.objects.get(slug=category),
-            risk_rating=risk, team=Team.objects.get(slug=team), summary="Summary", now=now,
+            risk_rating=risk, team=Team.objects.get(slug=team), summary=summary, now=now,
             **extra,
         )
 

@@ -46,6 +46,7 @@ def normalise(header: object) -> str:
 
 
 _LOOKUP = {normalise(name): name for name in CANONICAL}
+_EXPORT_ONLY = {normalise(name) for name in EXPORT_ONLY}
 for _canonical, _aliases in ALIASES.items():
     for _alias in _aliases:
         _LOOKUP.setdefault(normalise(_alias), _canonical)
@@ -82,6 +83,8 @@ def resolve_headers(headers: list[object], mapping: dict[str, str]) -> tuple[dic
         if not key:
             continue
         field = mapping.get(key) or _LOOKUP.get(key)
+        if field is None and key in _EXPORT_ONLY:
+            continue  # our own export's computed columns: recomputed, never imported
         if field is None:
             problems.append(
                 f"Unknown column '{header}': map it with --map \"{header}=<column>\" "

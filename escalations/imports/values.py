@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
 MAX_TEXT = 100_000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMATS = [
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
     "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y %H:%M", "%d %b %Y",
@@ -27,6 +28,8 @@ def text(value: object, *, limit: int = MAX_TEXT) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     result = str(value).strip()
+    if result[:1] == "'" and result[1:2] in FORMULA_STARTS:
+        result = result[1:]  # our export's formula escaping, undone
     if len(result) > limit:
         raise CellError(f"is {len(result):,} characters long; the limit is {limit:,}.")
     return result
@@ -80,7 +83,11 @@ def money(value: object) -> Decimal | None:
     """Return an amount from '1,234.50', '$1234.5' or a number."""
     if value is None or value == "":
         return None
-    raw = re.sub(r"[^\d.\-]", "", str(value))
+    if isinstance(value, bool):
+        raise CellError(f"'{value}' is not an amount.")
+    raw = re.sub(r"^\s*(?:[A-Za-z]{1,3}\s*)?[$€£¥]?\s*", "", str(value)).replace(",", "").strip()
+    if not re.fullmatch(r"-?\d+(\.\d+)?", raw):
+        raise CellError(f"'{value}' is not an amount.")
     try:
         amount = Decimal(raw)
     except InvalidOperation:
