@@ -257,7 +257,9 @@ def _write(report: ImportReport, *, actor, now: datetime) -> None:
             left_at=case.resolved_at if ended else None, left_by="resolve" if ended else "",
         ))
         if case.state == CaseState.ON_HOLD:
-            holds.append(HoldPeriod(case_id=case.pk, started_at=now, reason=f"imported from {name}"))
+            holds.append(
+                HoldPeriod(case_id=case.pk, started_at=now, reason=f"imported from {name}")
+            )
     updates = [plan for plan in report.plans if plan.action == "update"]
     if updates:
         _write_updates(updates, actor=actor, now=now, name=name, history=history)
