@@ -11,7 +11,8 @@ _STAFF = [
     "escalations.view_tierstay", "escalations.view_caseevent",
 ]
 _LEAD = _STAFF + ["escalations.assign_case", "escalations.reopen_case", "escalations.export_case",
-                  "accounts.view_user", "accounts.view_team", "accounts.view_membership"]
+                  "accounts.view_user", "accounts.view_team", "accounts.view_membership",
+                  "reports.view_monthlyreport", "reports.add_monthlyreport"]
 _MANAGER = _LEAD + ["escalations.close_case"]
 _HEAD = _MANAGER + [
     "escalations.change_policy", "escalations.change_tier", "escalations.add_tier",

@@ -25,6 +25,12 @@ def _load_reference_data(sender, using="default", plan=None, **kwargs) -> None:
 
     tables = connections[using].introspection.table_names()
     if "escalations_category" in tables and "accounts_role" in tables:
+        # Permissions of apps after this one in INSTALLED_APPS (reports) do not exist yet.
+        from django.apps import apps
+        from django.contrib.auth.management import create_permissions
+
+        for app_config in apps.get_app_configs():
+            create_permissions(app_config, verbosity=0, using=using)
         reference_data_load()
     if "django_q_schedule" in tables:
         schedules_ensure()

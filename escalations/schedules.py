@@ -7,6 +7,7 @@ SCHEDULES = [
     ("sla-sweep", "escalations.tasks.run_sla_sweep", "I", 1, None),
     ("deliver-notifications", "escalations.tasks.deliver_notifications", "I", 1, None),
     ("daily-digest", "escalations.tasks.send_daily_digest", "C", None, "0 8 * * 1-5"),
+    ("monthly-report", "reports.tasks.generate_last_months_report", "C", None, "0 6 1 * *"),
 ]
 
 

@@ -31,15 +31,23 @@ WANTS_EMAIL = {"email", "both"}
 WANTS_CHAT = {"chat", "both"}
 
 
+def _kick() -> None:
+    from django_q.tasks import async_task
+
+    async_task("escalations.tasks.deliver_notifications")
+
+
 def delivery_after_commit() -> None:
-    """Ask a worker to deliver the outbox once the current transaction has committed."""
+    """Ask a worker to deliver the outbox once the current transaction has committed.
 
-    def kick() -> None:
-        from django_q.tasks import async_task
-
-        async_task("escalations.tasks.deliver_notifications")
-
-    transaction.on_commit(kick)
+    One request per transaction, however many notifications it queued.
+    """
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        callback[1] is _kick for callback in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_kick)
 
 
 def _rows_for(event: CaseEvent, case: Case, people: list[User], team: Team) -> list[Notification]:

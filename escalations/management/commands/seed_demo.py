@@ -1,6 +1,7 @@
 """manage.py seed_demo: demo logins (one per role) and demo cases."""
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from escalations.services.demo_data import DEMO_PASSWORD, demo_cases_create, demo_users_create
 
@@ -15,6 +16,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, cases: int, seed: int, **options) -> None:
+        with transaction.atomic():
+            self._seed(cases, seed)
+
+    def _seed(self, cases: int, seed: int) -> None:
         logins = demo_users_create()
         self.stdout.write(f"Demo logins (password '{DEMO_PASSWORD}'):")
         for username, role in logins:

@@ -1,0 +1,33 @@
+"""Generated monthly reports, kept for managers to download."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class MonthlyReport(models.Model):
+    """One month's escalation workbook for one scope (the organisation, or a team)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    month = models.DateField(help_text="First day of the reported month.")
+    scope = models.CharField(max_length=200, help_text="Whose cases: organisation or a team.")
+    team = models.ForeignKey("accounts.Team", on_delete=models.SET_NULL, null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+")
+    generated_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to="reports/", blank=True)
+    cases = models.PositiveIntegerField(default=0, help_text="Rows on the Cases sheet.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} — {self.scope}"
