@@ -7,10 +7,6 @@ from django.urls import path
 
 from config.health import health
 
-admin.site.site_header = "Escalation back office"
-admin.site.site_title = "Escalations"
-admin.site.index_title = "Escalations"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

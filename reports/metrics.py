@@ -6,7 +6,6 @@ and a period, and runs a fixed number of queries whatever the number of cases.
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 

@@ -31,6 +31,7 @@ from escalations.admin.forms import TRANSITION_FORMS, BriefingForm
 from escalations.admin.pagination import CappedCountPaginator
 from escalations.choices import CaseState, Transition
 from escalations.models import Case, Category
+from escalations.notifications.rendering import case_stays, case_timeline
 from escalations.permissions import can_edit_case, can_run_transition, can_see_case
 from escalations.reference_data import ESCALATION_PROCEDURE
 from escalations.resources import CaseResource
@@ -301,9 +302,13 @@ class CaseAdmin(ImportExportMixin, SimpleHistoryAdmin):
                     "name": name, "label": Transition(name).label,
                     "url": reverse("admin:escalations_case_transition", args=[case.pk, name]),
                 })
+        buttons.append({
+            "name": "report", "label": "Resolution report", "tool": True,
+            "url": reverse("admin:escalations_case_resolution_report", args=[case.pk]),
+        })
         if case.customer_email and request.user.has_perm("escalations.add_casenote"):
             buttons.append({
-                "name": "brief", "label": "Brief the customer",
+                "name": "brief", "label": "Brief the customer", "tool": True,
                 "url": reverse("admin:escalations_case_briefing", args=[case.pk]),
             })
         return buttons
@@ -314,6 +319,11 @@ class CaseAdmin(ImportExportMixin, SimpleHistoryAdmin):
                 "<path:object_id>/transition/<str:name>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="escalations_case_transition",
+            ),
+            path(
+                "<path:object_id>/resolution-report/",
+                self.admin_site.admin_view(self.resolution_report_view),
+                name="escalations_case_resolution_report",
             ),
             path(
                 "<path:object_id>/brief-customer/",
@@ -364,6 +374,20 @@ class CaseAdmin(ImportExportMixin, SimpleHistoryAdmin):
             "title": f"{Transition(name).label}: {case}", "change_url": change_url,
         }
         return TemplateResponse(request, "admin/escalations/case/transition.html", context)
+
+    def resolution_report_view(self, request, object_id: str):
+        """Show the printable final resolution report of a case."""
+        case = self.get_object(request, object_id)
+        if case is None or not self.has_view_permission(request, case):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "case": case,
+            "title": f"Final resolution report: {case.ticket_id}",
+            "timeline": case_timeline(case), "stays": case_stays(case),
+            "notes": case.notes.select_related("author"),
+            "change_url": reverse("admin:escalations_case_change", args=[case.pk]),
+        }
+        return TemplateResponse(request, "admin/escalations/case/resolution_report.html", context)
 
     def briefing_view(self, request, object_id: str):
         """Draft (GET) or send (POST) a customer briefing with the expected resolution time."""

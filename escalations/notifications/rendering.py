@@ -62,7 +62,8 @@ def local_text(case: Case, moment) -> str:
     return f"{local:%a %d %b %Y %H:%M} ({case.policy.time_zone})"
 
 
-def _stays(case: Case) -> list[dict]:
+def case_stays(case: Case) -> list[dict]:
+    """Return the case's stays at tiers with the time spent at each."""
     rows = []
     for stay in case.stays.order_by("entered_at", "id"):
         end = stay.left_at or timezone.now()
@@ -72,7 +73,8 @@ def _stays(case: Case) -> list[dict]:
     return rows
 
 
-def _timeline(case: Case) -> list[dict]:
+def case_timeline(case: Case) -> list[dict]:
+    """Return the case's history as timeline rows: when, what, why, who."""
     rows = []
     for record in case.history.order_by("history_date", "history_id").select_related(
         "history_user"
@@ -94,5 +96,5 @@ def case_context(case: Case, *, event: CaseEvent | None = None, level: int | Non
         "site_url": settings.SITE_URL,
     }
     if summary:
-        context.update(stays=_stays(case), timeline=_timeline(case))
+        context.update(stays=case_stays(case), timeline=case_timeline(case))
     return context

@@ -108,6 +108,7 @@ def case_update(
             locked, entered_at=stay.entered_at if stay else now, holds=case_holds(locked),
             new_stay=False,
         )
+        stays.stay_sync_due(case=locked)
     case_save_with_history(
         case=locked, actor=actor, transition=Transition.EDIT,
         reason=reason or f"Edited {', '.join(changed)}", at=now,

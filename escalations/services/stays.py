@@ -26,6 +26,11 @@ def stay_close(*, case: Case, now: datetime, left_by: str) -> None:
     case.stays.filter(left_at__isnull=True).update(left_at=now, left_by=left_by)
 
 
+def stay_sync_due(*, case: Case) -> None:
+    """Record the current stay's deadline after it moved (resume after hold, new risk)."""
+    case.stays.filter(left_at__isnull=True).update(due_at=case.due_at)
+
+
 def stay_acknowledge(*, case: Case, now: datetime) -> None:
     """Record the first acknowledgement of the current stay."""
     case.stays.filter(left_at__isnull=True, acknowledged_at__isnull=True).update(

@@ -151,6 +151,7 @@ def case_resume(*, case: Case, actor, reason: str = "", now=None, expected_versi
             locked, entered_at=stay.entered_at if stay else at, holds=case_holds(locked),
             new_stay=False,
         )
+        stays.stay_sync_due(case=locked)
 
     return _run(case=case, actor=actor, name="resume", reason=reason, now=now,
                 expected_version=expected_version, after=after)

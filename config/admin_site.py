@@ -1,0 +1,18 @@
+"""The admin site: Django's, with the escalation dashboard on its index page."""
+
+from django.contrib import admin
+
+
+class EscalationsAdminSite(admin.AdminSite):
+    site_header = "Escalation back office"
+    site_title = "Escalations"
+    index_title = "Escalations"
+    index_template = "admin/escalations_index.html"
+
+    def index(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if request.user.has_perm("escalations.view_case"):
+            from reports.dashboard import dashboard_for
+
+            extra_context["dashboard"] = dashboard_for(request.user)
+        return super().index(request, extra_context)
