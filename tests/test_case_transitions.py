@@ -277,3 +277,9 @@ def test_only_legal_executive_or_admin_may_lift_confidentiality(make_case, make_
         case_update(case=case, actor=manager, changes={"confidential": False})
     legal = make_user("legal", team="legal")
     assert not case_update(case=case, actor=legal, changes={"confidential": False}).confidential
+
+
+def test_long_reasons_are_kept_whole(make_case, admin_user, now):
+    reason = "Customer escalated again after three failed deliveries. " * 20
+    case = case_escalate(case=make_case(), actor=admin_user, reason=reason, now=now)
+    assert case.history.latest().history_change_reason == reason

@@ -99,6 +99,8 @@ class Case(FSMModelMixin, models.Model):
     history = HistoricalRecords(
         bases=[CaseHistoryFields],
         excluded_fields=["updated_at", "sla_next_at", "due_explanation"],
+        # Reasons are what people typed: no 100-character limit (PostgreSQL enforces one).
+        history_change_reason_field=models.TextField(null=True),
     )
 
     class Meta:
