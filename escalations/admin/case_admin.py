@@ -15,7 +15,6 @@ from django.utils.timesince import timesince, timeuntil
 from django_fsm import can_proceed
 from import_export.admin import ImportExportMixin
 from import_export.forms import ExportForm, ImportForm
-from simple_history.admin import SimpleHistoryAdmin
 
 from escalations import services
 from escalations.admin import filters
@@ -28,6 +27,7 @@ from escalations.admin.case_inlines import (
     StayInline,
 )
 from escalations.admin.forms import TRANSITION_FORMS, BriefingForm
+from escalations.admin.history import ReadOnlyHistoryAdmin
 from escalations.admin.pagination import CappedCountPaginator
 from escalations.choices import CaseState, Transition
 from escalations.models import Case, Category
@@ -49,7 +49,7 @@ def _error_text(error: Exception) -> str:
 
 
 @admin.register(Case)
-class CaseAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
     form = CaseAdminForm
     resource_classes = [CaseResource]
     import_form_class = ImportForm
@@ -418,17 +418,3 @@ class CaseAdmin(ImportExportMixin, SimpleHistoryAdmin):
             "title": f"Customer briefing: {case}",
         }
         return TemplateResponse(request, "admin/escalations/case/transition.html", context)
-
-    # --- history: a timeline, never a way around the state machine ------------------------
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method != "GET":
-            return HttpResponseNotAllowed(["GET"])
-        if self.get_object(request, object_id) is None:
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        if self.get_object(request, object_id) is None:
-            raise PermissionDenied
-        return super().history_view(request, object_id, extra_context)

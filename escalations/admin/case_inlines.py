@@ -7,6 +7,21 @@ from django.contrib import admin
 from escalations.models import CaseAttachment, CaseEvent, CaseNote, TierStay
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that lists rows written by the services; nobody adds, edits or deletes them."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class NoteInline(admin.TabularInline):
     """The case's log: new entries may be added; written entries stay as they were."""
 
@@ -46,11 +61,10 @@ class AttachmentInline(admin.TabularInline):
         return request.user.is_superuser
 
 
-class StayInline(admin.TabularInline):
-    """The case's path through the tiers (read-only)."""
+class StayInline(ReadOnlyInline):
+    """The case's path through the tiers."""
 
     model = TierStay
-    extra = 0
     fields = [
         "level", "tier_name", "entered_at", "acknowledged_at", "due_at", "warned_at",
         "breached_at", "left_at", "left_by",
@@ -58,33 +72,14 @@ class StayInline(admin.TabularInline):
     readonly_fields = fields
     verbose_name_plural = "tiers reached"
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyInline):
     """What people were (or will be) told about: escalations, warnings, breaches."""
 
     model = CaseEvent
-    extra = 0
     fields = ["occurred_at", "kind", "level", "actor", "detail"]
     readonly_fields = fields
     verbose_name_plural = "events (escalations, SLA warnings, breaches)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

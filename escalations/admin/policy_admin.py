@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from simple_history.admin import SimpleHistoryAdmin
 
+from escalations.admin.history import ReadOnlyHistoryAdmin
 from escalations.choices import ClockAnchor
 from escalations.models import (
     Category,
@@ -80,7 +80,7 @@ class RiskAdjustmentInline(admin.TabularInline):
 
 
 @admin.register(Policy)
-class PolicyAdmin(SimpleHistoryAdmin):
+class PolicyAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "time_zone", "holiday_country", "tier_ladder", "is_active"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -96,16 +96,9 @@ class PolicyAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        from django.http import HttpResponseNotAllowed
-
-        if request.method != "GET":
-            return HttpResponseNotAllowed(["GET"])
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
 
 @admin.register(Category)
-class CategoryAdmin(SimpleHistoryAdmin):
+class CategoryAdmin(ReadOnlyHistoryAdmin):
     list_display = ["name", "default_policy", "default_tier", "confidential_by_default", "source"]
     list_filter = ["default_policy", "confidential_by_default", "is_active"]
     search_fields = ["name", "guidance"]
@@ -114,10 +107,3 @@ class CategoryAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        from django.http import HttpResponseNotAllowed
-
-        if request.method != "GET":
-            return HttpResponseNotAllowed(["GET"])
-        return super().history_form_view(request, object_id, version_id, extra_context)
