@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -66,8 +67,10 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         filters.QueueFilter, filters.StateFilter, filters.OverdueFilter, filters.TierFilter,
         filters.CategoryFilter, filters.RiskFilter, filters.TeamFilter, filters.AssigneeFilter,
     ]
-    search_fields = ["=ticket_id", "=order_number", "customer_name", "=customer_email"]
-    search_help_text = "Ticket id or order number (exact), customer name (part) or email (exact)."
+    search_fields = ["=ticket_id", "=order_number", "=customer_email", "customer_name"]
+    search_help_text = (
+        "Ticket id, order number or customer email (exact), else part of the customer's name."
+    )
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = CappedCountPaginator
@@ -102,6 +105,19 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest):
         return with_tier_name(cases_visible_to(request.user, super().get_queryset(request)))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Find exact ticket ids, order numbers and emails by index before scanning names."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        keys = Q(ticket_id=term) | Q(order_number=term)
+        if "@" in term:
+            keys |= Q(customer_email__in={term, term.lower()})
+        exact = queryset.filter(keys)
+        if exact.exists():
+            return exact, False
+        return queryset.filter(customer_name__icontains=term), False
 
     def has_view_permission(self, request, obj=None) -> bool:
         return super().has_view_permission(request, obj) and (

@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from escalations.bulk import bulk_update_rows
 from escalations.choices import ACTIVE_STATES, CaseState, Transition
 from escalations.imports import values as cell
 from escalations.imports.columns import REQUIRED, MappingError, parse_mappings, resolve_headers
@@ -287,4 +288,4 @@ def _write_updates(plans: list[RowPlan], *, actor, now: datetime, name: str,
             case, at=now, actor=actor, transition=Transition.IMPORT,
             reason=f"updated from {name}: {', '.join(a.removesuffix('_id') for a in plan.changes)}",
         ))
-    Case.objects.bulk_update(changed, UPDATABLE + ["version"], batch_size=2000)
+    bulk_update_rows(changed, UPDATABLE + ["version"])

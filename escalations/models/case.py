@@ -41,7 +41,7 @@ class Case(FSMModelMixin, models.Model):
         max_length=64, unique=True, help_text="Helpdesk / HubSpot ticket reference."
     )
     customer_name = models.CharField(max_length=200)
-    customer_email = models.EmailField(blank=True)
+    customer_email = models.EmailField(blank=True, db_index=True)
     order_number = models.CharField(max_length=64, blank=True, db_index=True)
     order_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases")
@@ -107,6 +107,10 @@ class Case(FSMModelMixin, models.Model):
         ordering = ["-risk_rating", "due_at", "-id"]
         indexes = [
             models.Index(fields=["-risk_rating", "due_at", "-id"], name="case_default_order"),
+            # The case list's order within a state, and within the active states (partial).
+            models.Index(fields=["state", "-risk_rating", "due_at", "-id"], name="case_state_order"),
+            models.Index(fields=["-risk_rating", "due_at", "-id"], name="case_active_order",
+                         condition=models.Q(state__in=["open", "in_progress", "on_hold"])),
             models.Index(fields=["state", "due_at"], name="case_state_due"),
             models.Index(fields=["team", "state"], name="case_team_state"),
             models.Index(fields=["assignee", "state"], name="case_assignee_state"),

@@ -64,7 +64,8 @@ class Policy(models.Model):
         """Return the policy's tiers by level, with their owner roles (one query, cached)."""
         return {
             tier.level: tier
-            for tier in Tier.objects.filter(policy_id=self.pk).select_related("owner_role")
+            for tier in Tier.objects.filter(policy_id=self.pk).select_related(
+                "owner_role").prefetch_related("informed_roles")
         }
 
     @property

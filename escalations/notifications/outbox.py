@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team, User
+from escalations.bulk import bulk_insert_rows
 from escalations.models import (
     Case,
     CaseEvent,
@@ -93,10 +94,10 @@ def outbox_enqueue_case_events(events: Iterable[CaseEvent],
         people = recipients_for(event.kind, case, level=event.level, directory=directory,
                                 assignee=assignee)
         rows.extend(_rows_for(event, case, people, teams[case.team_id]))
-    created = Notification.objects.bulk_create(rows)
-    if created:
+    if rows:
+        bulk_insert_rows(rows)
         delivery_after_commit()
-    return created
+    return rows
 
 
 def outbox_enqueue_message(*, event: str, channel: str, recipient: str, subject: str,

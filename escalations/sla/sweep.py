@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from escalations.bulk import bulk_insert_rows, bulk_update_rows
 from escalations.choices import CaseState, Transition
 from escalations.models import Case, CaseEvent, HoldPeriod, Policy, TierStay
 from escalations.notifications.outbox import outbox_enqueue_case_events
@@ -148,13 +149,13 @@ def _due_batch(now: datetime, size: int) -> list[Case]:
 
 
 def _write(works: list[CaseWork], directory: RecipientDirectory) -> None:
-    Case.objects.bulk_update([w.case for w in works], CASE_FIELDS)
-    HistoricalCase.objects.bulk_create([row for w in works for row in w.history])
-    TierStay.objects.bulk_update(
+    bulk_update_rows([w.case for w in works], CASE_FIELDS)
+    bulk_insert_rows([row for w in works for row in w.history])
+    bulk_update_rows(
         [s for w in works for s in w.changed_stays],
         ["left_at", "left_by", "breached_at", "warned_at", "ack_overdue_at"],
     )
-    TierStay.objects.bulk_create([s for w in works for s in w.new_stays])
+    bulk_insert_rows([s for w in works for s in w.new_stays])
     events = CaseEvent.objects.bulk_create([e for w in works for e in w.events])
     outbox_enqueue_case_events(events, directory)
 

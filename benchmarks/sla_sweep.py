@@ -1,0 +1,99 @@
+"""Benchmark: one SLA sweep over 10,000 due cases among 1,000,000 (100,000 open).
+
+    .venv/bin/python benchmarks/sla_sweep.py [--database-url URL] [--cases N] [--open N] [--due N]
+
+Floor in the same run: a bare queryset.update() of the same 10,000 rows. The sweep does the real
+work: FSM transitions, history rows, tier stays, events and outbox rows, in bulk per batch.
+Targets: the sweep within 10x of the floor, and under 10 s on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from common import arguments, fill_cases, setup_django, timed, vendor
+
+NOW = datetime(2026, 11, 24, 6, tzinfo=UTC)
+
+
+def make_people() -> None:
+    """Give every team a team lead and an assistant manager, so escalations notify people."""
+    from accounts.models import Role, Team, User
+    from accounts.services import membership_set
+
+    for team in Team.objects.all():
+        for role in ("team-lead", "assistant-manager"):
+            user, created = User.objects.get_or_create(
+                username=f"bench-{role}-{team.slug}",
+                defaults={"email": f"{role}.{team.slug}@example.com", "is_staff": True})
+            if created:
+                membership_set(user=user, team=team, role=Role.objects.get(slug=role))
+
+
+def restore(due_ids: list[int]) -> None:
+    """Put the due cases back as they were before any sweep (benchmark set-up only)."""
+    from django.db import transaction
+
+    from escalations.models import Case, CaseEvent, Notification, TierStay
+
+    with transaction.atomic():
+        Notification.objects.filter(case_id__in=due_ids).delete()
+        CaseEvent.objects.filter(case_id__in=due_ids).delete()
+        Case.history.filter(id__in=due_ids).delete()
+        TierStay.objects.filter(case_id__in=due_ids, level__gt=1).delete()
+        TierStay.objects.filter(case_id__in=due_ids).update(
+            left_at=None, left_by="", breached_at=None, warned_at=None)
+        opened = NOW - timedelta(hours=30)
+        Case.objects.filter(pk__in=due_ids).update(
+            tier=1, state="open", due_at=opened + timedelta(hours=24),
+            warn_at=opened + timedelta(hours=18), sla_next_at=opened + timedelta(hours=24),
+            sla_breached=False, at_risk=False, version=1, breach_reminded_at=None,
+            due_explanation="")
+
+
+def main() -> None:
+    parser = arguments(__doc__, "sqlite:////tmp/bench_sweep.sqlite3")
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--open", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    options = parser.parse_args()
+    setup_django(options.database_url)
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from escalations.models import Case, Notification
+    from escalations.sla.sweep import sla_sweep
+
+    make_people()
+    due_ids = fill_cases(total=options.cases, open_count=options.open, due_count=options.due,
+                         now=NOW)
+    floors, sweeps, queries, notifications = [], [], 0, 0
+    for _ in range(options.repeat):
+        restore(due_ids)
+        seconds, _ = timed(lambda: Case.objects.filter(pk__in=due_ids).update(
+            tier=2, sla_next_at=NOW + timedelta(days=1)))
+        floors.append(seconds)
+        restore(due_ids)
+        with CaptureQueriesContext(connection) as captured:
+            seconds, result = timed(lambda: sla_sweep(now=NOW))
+        assert result["promoted"] == len(due_ids), result
+        sweeps.append(seconds)
+        queries = len(captured)
+        notifications = Notification.objects.filter(case_id__in=due_ids).count()
+    floor, sweep = sorted(floors)[len(floors) // 2], sorted(sweeps)[len(sweeps) // 2]
+    print(f"\nSLA sweep on {vendor()}: {Case.objects.count():,} cases, {options.open:,} open, "
+          f"{len(due_ids):,} due")
+    print(f"{'floor: bare update of the due rows':42} {floor:8.2f} s")
+    print(f"{'sweep: transitions, history, stays, outbox':42} {sweep:8.2f} s  "
+          f"({sweep / floor:.1f}x the floor; {queries} queries; {notifications:,} notifications)")
+    print(json.dumps({"database": vendor(), "cases": options.cases, "due": len(due_ids),
+                      "floor_s": round(floor, 3), "sweep_s": round(sweep, 3),
+                      "ratio": round(sweep / floor, 2), "queries": queries,
+                      "notifications": notifications}))
+
+
+if __name__ == "__main__":
+    main()
