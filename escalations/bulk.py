@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 from django.db import connections, models, router
 
-
 # Field types whose Python values the database drivers take as they are.
 _PLAIN = {"CharField", "TextField", "SlugField", "IntegerField", "SmallIntegerField",
           "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
-from django.db.models import Q
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse

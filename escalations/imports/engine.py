@@ -19,14 +19,14 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from escalations.bulk import bulk_update_rows
+from escalations.bulk import bulk_insert_rows, bulk_update_rows
 from escalations.choices import ACTIVE_STATES, CaseState, Transition
 from escalations.imports import values as cell
 from escalations.imports.columns import REQUIRED, MappingError, parse_mappings, resolve_headers
 from escalations.imports.lookups import Lookups
 from escalations.imports.reading import FileProblem, Table, guess_format, read_table
 from escalations.models import Case, HoldPeriod, TierStay
-from escalations.services.recording import HistoricalCase, historical_row
+from escalations.services.recording import historical_row
 from escalations.sla.deadlines import refresh_case_clock
 
 MAX_ERRORS = 500
@@ -246,7 +246,8 @@ def _write(report: ImportReport, *, actor, now: datetime) -> None:
         if case.state == CaseState.ON_HOLD:
             case.held_since, case.sla_next_at = now, None
         new_cases.append(case)
-    Case.objects.bulk_create(new_cases, batch_size=2000)
+    bulk_insert_rows(new_cases)
+    _read_back_ids(new_cases)
     for case in new_cases:
         history.append(historical_row(case, at=now, actor=actor, transition=Transition.IMPORT,
                                       reason=f"imported from {name}", history_type="+"))
@@ -264,9 +265,20 @@ def _write(report: ImportReport, *, actor, now: datetime) -> None:
     updates = [plan for plan in report.plans if plan.action == "update"]
     if updates:
         _write_updates(updates, actor=actor, now=now, name=name, history=history)
-    HistoricalCase.objects.bulk_create(history, batch_size=2000)
-    TierStay.objects.bulk_create(stays, batch_size=2000)
-    HoldPeriod.objects.bulk_create(holds, batch_size=2000)
+    bulk_insert_rows(history)
+    bulk_insert_rows(stays)
+    bulk_insert_rows(holds)
+
+
+def _read_back_ids(cases: list[Case]) -> None:
+    """Give the inserted cases their ids (by their unique ticket ids)."""
+    by_ticket = {case.ticket_id: case for case in cases}
+    tickets = list(by_ticket)
+    for start in range(0, len(tickets), 900):
+        chunk = tickets[start:start + 900]
+        for ticket, pk in Case.objects.filter(ticket_id__in=chunk).values_list("ticket_id", "pk"):
+            by_ticket[ticket].pk = pk
+            by_ticket[ticket]._state.adding = False
 
 
 def _write_updates(plans: list[RowPlan], *, actor, now: datetime, name: str,

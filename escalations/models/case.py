@@ -108,7 +108,8 @@ class Case(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["-risk_rating", "due_at", "-id"], name="case_default_order"),
             # The case list's order within a state, and within the active states (partial).
-            models.Index(fields=["state", "-risk_rating", "due_at", "-id"], name="case_state_order"),
+            models.Index(fields=["state", "-risk_rating", "due_at", "-id"],
+                         name="case_state_order"),
             models.Index(fields=["-risk_rating", "due_at", "-id"], name="case_active_order",
                          condition=models.Q(state__in=["open", "in_progress", "on_hold"])),
             models.Index(fields=["state", "due_at"], name="case_state_due"),
