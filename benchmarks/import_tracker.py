@@ -14,7 +14,7 @@ import csv
 import json
 import random
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from common import arguments, setup_django, vendor
@@ -86,6 +86,7 @@ def floor(path: Path, fmt: str) -> float:
     for _, cells in table.rows:
         category = categories[cells[6]]
         opened = cells[1] if isinstance(cells[1], datetime) else datetime(2026, 1, 1)
+        opened = opened.replace(tzinfo=UTC) if opened.tzinfo is None else opened
         cases.append(Case(ticket_id=cells[0], opened_at=opened, customer_name=cells[2],
                           category=category, policy_id=category.default_policy_id,
                           risk_rating=int(str(cells[7])[0]), team_id=teams[cells[8]],
