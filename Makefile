@@ -40,8 +40,11 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
+# Benchmarks (figures in README.md); BENCH_DB=postgres://... runs them on PostgreSQL.
+BENCH_DB ?=
 bench: install-dev
-	$(PY) benchmarks/admin_changelist.py
+	cd benchmarks && for b in admin_changelist sla_sweep import_tracker monthly_report; do \
+	  ../$(PY) $$b.py $(if $(BENCH_DB),--database-url $(BENCH_DB)); done
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media
