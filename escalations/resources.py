@@ -120,7 +120,8 @@ class CaseResource(resources.ModelResource):
         table = Table(headers=list(dataset.headers or []),
                       rows=[(number, list(row)) for number, row in enumerate(dataset, start=2)])
         report = tracker_import(table=table, file_name=kwargs.get("file_name") or "upload",
-                                actor=kwargs.get("user"), dry_run=dry_run)
+                                actor=kwargs.get("user"), dry_run=dry_run,
+                                mappings=kwargs.get("mappings") or [])
         return report_as_result(report)
 
 

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django_fsm import can_proceed
 from import_export.admin import ImportExportMixin
-from import_export.forms import ExportForm, ImportForm
+from import_export.forms import ExportForm
 
 from escalations import services
 from escalations.admin import filters
@@ -29,6 +29,11 @@ from escalations.admin.case_inlines import (
 )
 from escalations.admin.forms import TRANSITION_FORMS, BriefingForm
 from escalations.admin.history import ReadOnlyHistoryAdmin
+from escalations.admin.import_forms import (
+    TrackerConfirmImportForm,
+    TrackerImportForm,
+    mapping_lines,
+)
 from escalations.admin.pagination import CappedCountPaginator
 from escalations.choices import CaseState, Transition
 from escalations.models import Case, Category
@@ -53,7 +58,8 @@ def _error_text(error: Exception) -> str:
 class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
     form = CaseAdminForm
     resource_classes = [CaseResource]
-    import_form_class = ImportForm
+    import_form_class = TrackerImportForm
+    confirm_form_class = TrackerConfirmImportForm
     export_form_class = ExportForm
     skip_admin_log = True  # the case history records every imported row
     change_form_template = "admin/escalations/case/change_form.html"
@@ -132,6 +138,19 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # Cases are records: only an administrator may delete one (e.g. a test case).
         return request.user.is_superuser
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["mappings"] = import_form.cleaned_data.get("mappings", "")
+        return initial
+
+    def get_import_data_kwargs(self, **kwargs):
+        form = kwargs.get("form")
+        data = super().get_import_data_kwargs(**kwargs)
+        if form is not None and hasattr(form, "cleaned_data"):
+            data["mappings"] = mapping_lines(form.cleaned_data.get("mappings", ""))
+        return data
 
     def has_import_permission(self, request) -> bool:
         # Importing trackers rewrites history at scale: administrators only.
