@@ -283,3 +283,18 @@ def test_long_reasons_are_kept_whole(make_case, admin_user, now):
     reason = "Customer escalated again after three failed deliveries. " * 20
     case = case_escalate(case=make_case(), actor=admin_user, reason=reason, now=now)
     assert case.history.latest().history_change_reason == reason
+
+
+def test_active_cases_are_exactly_the_unresolved_ones(make_case, admin_user, now):
+    """The case list's partial index relies on: active ⇔ resolved_at is empty."""
+    from escalations.choices import ACTIVE_STATES
+
+    open_case = make_case()
+    held = case_hold(case=make_case(), actor=admin_user, reason="w", now=now)
+    done = _resolve(make_case(), admin_user, now)
+    back = case_reopen(case=_resolve(make_case(), admin_user, now), actor=admin_user,
+                       reason="again", now=now)
+    closed = case_close(case=_resolve(make_case(), admin_user, now), actor=admin_user, now=now)
+    for case in (open_case, held, done, back, closed):
+        case.refresh_from_db()
+        assert (case.state in ACTIVE_STATES) is (case.resolved_at is None), case.state

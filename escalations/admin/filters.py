@@ -20,8 +20,10 @@ class StateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "active":
+            # resolved_at IS NULL lets the database use the unresolved cases' ordered index.
             return queryset.filter(
-                state__in=[CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.ON_HOLD]
+                resolved_at__isnull=True,
+                state__in=[CaseState.OPEN, CaseState.IN_PROGRESS, CaseState.ON_HOLD],
             )
         if self.value() in CaseState.values:
             return queryset.filter(state=self.value())

@@ -107,11 +107,12 @@ class Case(FSMModelMixin, models.Model):
         ordering = ["-risk_rating", "due_at", "-id"]
         indexes = [
             models.Index(fields=["-risk_rating", "due_at", "-id"], name="case_default_order"),
-            # The case list's order within a state, and within the active states (partial).
+            # The case list's order within a state, and among active cases (partial index:
+            # active ⇔ not resolved; SQLite only matches simple conditions such as IS NULL).
             models.Index(fields=["state", "-risk_rating", "due_at", "-id"],
                          name="case_state_order"),
-            models.Index(fields=["-risk_rating", "due_at", "-id"], name="case_active_order",
-                         condition=models.Q(state__in=["open", "in_progress", "on_hold"])),
+            models.Index(fields=["-risk_rating", "due_at", "-id"], name="case_unresolved_order",
+                         condition=models.Q(resolved_at__isnull=True)),
             models.Index(fields=["state", "due_at"], name="case_state_due"),
             models.Index(fields=["team", "state"], name="case_team_state"),
             models.Index(fields=["assignee", "state"], name="case_assignee_state"),
