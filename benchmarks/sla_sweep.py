@@ -2,14 +2,17 @@
 
     .venv/bin/python benchmarks/sla_sweep.py [--database-url URL] [--cases N] [--open N] [--due N]
 
-Floor in the same run: a bare queryset.update() of the same 10,000 rows. The sweep does the real
-work: FSM transitions, history rows, tier stays, events and outbox rows, in bulk per batch.
+Floor in the same run: a bare queryset.update() of the same 10,000 rows writing the columns the
+sweep writes (tier, state, deadlines, flags, version), so both pay for the same index updates; the
+update of only two columns is printed beside it. The sweep does the real work: FSM transitions,
+history rows, tier stays, events and outbox rows, in bulk per batch.
 Targets: the sweep within 10x of the floor, and under 10 s on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from datetime import UTC, datetime, timedelta
 
 from common import arguments, fill_cases, setup_django, timed, vendor
@@ -62,6 +65,7 @@ def main() -> None:
     setup_django(options.database_url)
 
     from django.db import connection
+    from django.db.models import F
     from django.test.utils import CaptureQueriesContext
 
     from escalations.models import Case, Notification
@@ -70,11 +74,19 @@ def main() -> None:
     make_people()
     due_ids = fill_cases(total=options.cases, open_count=options.open, due_count=options.due,
                          now=NOW)
-    floors, sweeps, queries, notifications = [], [], 0, 0
+    floors, narrow_floors, sweeps, queries, notifications = [], [], [], 0, 0
+    later = NOW + timedelta(days=1)
     for _ in range(options.repeat):
         restore(due_ids)
         seconds, _ = timed(lambda: Case.objects.filter(pk__in=due_ids).update(
-            tier=2, sla_next_at=NOW + timedelta(days=1)))
+            tier=2, sla_next_at=later))
+        narrow_floors.append(seconds)
+        restore(due_ids)
+        seconds, _ = timed(lambda: Case.objects.filter(pk__in=due_ids).update(
+            tier=2, state="open", due_at=later, warn_at=later, ack_due_at=None, sla_next_at=later,
+            at_risk=False, ack_overdue=False, sla_breached=True, breach_reminded_at=None,
+            held_since=None, due_explanation="24 calendar hours from entering the tier",
+            version=F("version") + 1))
         floors.append(seconds)
         restore(due_ids)
         with CaptureQueriesContext(connection) as captured:
@@ -83,14 +95,17 @@ def main() -> None:
         sweeps.append(seconds)
         queries = len(captured)
         notifications = Notification.objects.filter(case_id__in=due_ids).count()
-    floor, sweep = sorted(floors)[len(floors) // 2], sorted(sweeps)[len(sweeps) // 2]
+    floor, sweep = statistics.median(floors), statistics.median(sweeps)
+    narrow = statistics.median(narrow_floors)
     print(f"\nSLA sweep on {vendor()}: {Case.objects.count():,} cases, {options.open:,} open, "
           f"{len(due_ids):,} due")
-    print(f"{'floor: bare update of the due rows':42} {floor:8.2f} s")
+    print(f"{'bare update of the due rows, two columns':42} {narrow:8.2f} s")
+    print(f"{'floor: bare update, the columns swept':42} {floor:8.2f} s")
     print(f"{'sweep: transitions, history, stays, outbox':42} {sweep:8.2f} s  "
           f"({sweep / floor:.1f}x the floor; {queries} queries; {notifications:,} notifications)")
     print(json.dumps({"database": vendor(), "cases": options.cases, "due": len(due_ids),
-                      "floor_s": round(floor, 3), "sweep_s": round(sweep, 3),
+                      "floor_s": round(floor, 3), "two_column_update_s": round(narrow, 3),
+                      "sweep_s": round(sweep, 3),
                       "ratio": round(sweep / floor, 2), "queries": queries,
                       "notifications": notifications}))
 
