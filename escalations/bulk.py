@@ -29,11 +29,27 @@ def _reader(field: models.Field, connection, *, adding: bool):
     attname = field.attname
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return lambda obj: field.get_db_prep_save(field.pre_save(obj, adding), connection)
-    plain = field.get_internal_type() in _PLAIN or (
-        connection.vendor == "postgresql" and field.get_internal_type() == "DateTimeField")
-    if plain:
+    kind = field.get_internal_type()
+    if kind in _PLAIN or (connection.vendor == "postgresql" and kind == "DateTimeField"):
         return lambda obj: getattr(obj, attname)
+    if connection.vendor == "sqlite" and kind == "DateTimeField":
+        return _sqlite_datetime_reader(field, connection)
     return lambda obj: field.get_db_prep_save(getattr(obj, attname), connection)
+
+
+def _sqlite_datetime_reader(field: models.Field, connection):
+    """Aware datetimes as SQLite's backend stores them (naive text in the connection's zone)."""
+    attname, zone = field.attname, connection.timezone
+
+    def read(obj):
+        value = getattr(obj, attname)
+        if value is None:
+            return None
+        if value.tzinfo is None:  # Django's own path (and its warning about naive datetimes)
+            return field.get_db_prep_save(value, connection)
+        return str(value.astimezone(zone).replace(tzinfo=None))
+
+    return read
 
 
 def _rows(objects, fields, connection, *, adding: bool) -> list[list[object]]:

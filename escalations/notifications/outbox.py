@@ -83,16 +83,12 @@ def outbox_enqueue_case_events(events: Iterable[CaseEvent],
     directory = directory or RecipientDirectory()
     teams = {team.pk: team for team in Team.objects.all()}
     rows: list[Notification] = []
-    assignees: dict[int, User] = {}
+    events = list(events)
+    assignees = User.objects.in_bulk({e.case.assignee_id for e in events if e.case.assignee_id})
     for event in events:
         case = event.case
-        assignee = None
-        if case.assignee_id:
-            assignee = assignees.get(case.assignee_id)
-            if assignee is None:
-                assignee = assignees[case.assignee_id] = User.objects.get(pk=case.assignee_id)
         people = recipients_for(event.kind, case, level=event.level, directory=directory,
-                                assignee=assignee)
+                                assignee=assignees.get(case.assignee_id))
         rows.extend(_rows_for(event, case, people, teams[case.team_id]))
     if rows:
         bulk_insert_rows(rows)
