@@ -17,7 +17,7 @@ import resource
 import time
 from datetime import UTC, datetime, timedelta
 
-from common import ROOT, arguments, setup_django, vendor
+from common import ROOT, analyze, arguments, setup_django, vendor
 
 MONTH_START = datetime(2026, 10, 31, 16, tzinfo=UTC)  # 1 Nov 2026 00:00 in Singapore
 
@@ -65,6 +65,7 @@ def fill(count: int) -> None:
                 breached_at=entered + timedelta(hours=24) if rng.random() < 0.1 else None))
             entered = left or entered
     bulk_insert_rows(stays)
+    analyze()
     print(f"filled {count:,} cases and {len(stays):,} stays in {time.perf_counter() - start:.1f} s")
 
 

@@ -19,8 +19,9 @@ HOUR = 3600.0
 
 
 def stays_of(cases: QuerySet[Case]) -> QuerySet[TierStay]:
-    """Return the tier stays of the cases in scope."""
-    return TierStay.objects.filter(case__in=cases.values("pk"))
+    """Return the tier stays of the cases in scope, unordered (metrics aggregate them; the
+    default ordering would sort every stay by its case's list order first)."""
+    return TierStay.objects.filter(case__in=cases.values("pk")).order_by()
 
 
 def hours(span: timedelta) -> float:
@@ -87,8 +88,8 @@ def breach_rate(cases: QuerySet[Case], period: Period) -> float | None:
 
 def resolution_hours(cases: QuerySet[Case], period: Period) -> list[float]:
     """Hours from opening to resolution of the cases resolved in the period."""
-    rows = cases.filter(resolved_at__gte=period.start, resolved_at__lt=period.end).values_list(
-        "opened_at", "resolved_at")
+    rows = cases.filter(resolved_at__gte=period.start, resolved_at__lt=period.end).order_by(
+    ).values_list("opened_at", "resolved_at")
     return [hours(done - start) for start, done in rows.iterator(chunk_size=10000)]
 
 
@@ -132,7 +133,7 @@ def by_policy(cases: QuerySet[Case], period: Period) -> list[dict]:
 
 def by_category(cases: QuerySet[Case], period: Period) -> list[dict]:
     """The common issues: cases opened per category, ranked, with resolution and breaches."""
-    window = cases.filter(opened_at__gte=period.start, opened_at__lt=period.end)
+    window = cases.filter(opened_at__gte=period.start, opened_at__lt=period.end).order_by()
     rows = {
         name: {"category": name, "opened": count, "resolved": 0, "breached": 0,
                "median_resolve_h": None}
@@ -201,7 +202,7 @@ def responsiveness(cases: QuerySet[Case], period: Period, *, by: str) -> list[di
     case_field = field.removeprefix("case__")
     for key, start, done in cases.filter(
         resolved_at__gte=period.start, resolved_at__lt=period.end
-    ).values_list(case_field, "opened_at", "resolved_at").iterator(chunk_size=10000):
+    ).order_by().values_list(case_field, "opened_at", "resolved_at").iterator(chunk_size=10000):
         row = rows[key or "(unassigned)"]
         row["handled"] += 1
         row["resolve"].append(hours(done - start))

@@ -104,6 +104,23 @@ def test_by_tier_and_by_category(fixture_cases):
         ("Cat A", 5, 3)]
 
 
+def test_metric_queries_do_not_sort_what_they_aggregate(fixture_cases):
+    """Sorting every stay by its case's list order made a month's report quadratic on
+    PostgreSQL (a fast-start plan for the server-side cursor); aggregates read unordered."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cases = Case.objects.all()
+    with CaptureQueriesContext(connection) as captured:
+        metrics.by_tier(cases, NOV)
+        metrics.by_category(cases, NOV)
+        metrics.responsiveness(cases, NOV, by="team")
+        metrics.summary(cases, NOV)
+    assert captured.captured_queries
+    sorted_ = [q["sql"] for q in captured.captured_queries if "ORDER BY" in q["sql"]]
+    assert sorted_ == []
+
+
 def test_responsiveness_per_team(fixture_cases):
     rows = {row["team"]: row for row in metrics.responsiveness(fixture_cases, NOV, by="team")}
     assert rows["Customer Service"]["cases_handled"] == 4
