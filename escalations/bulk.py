@@ -11,6 +11,7 @@ lock the rows first and write the history rows themselves.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 from django.db import connections, models, router
 
@@ -85,14 +86,14 @@ def bulk_update_rows(objects: Sequence[models.Model], field_names: Sequence[str]
     return len(objects)
 
 
-def bulk_insert_rows(objects: Sequence[models.Model]) -> int:
-    """Insert new objects (their ids are not read back); return the row count."""
-    if not objects:
-        return 0
-    model = type(objects[0])
+def _insert_fields(model: type[models.Model]) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields
+            if not (field.primary_key and isinstance(field, models.AutoField))]
+
+
+def _insert(model: type[models.Model], objects: Sequence[object]) -> int:
     connection = _connection(model)
-    fields = [field for field in model._meta.concrete_fields
-              if not (field.primary_key and isinstance(field, models.AutoField))]
+    fields = _insert_fields(model)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(field.column) for field in fields)
@@ -106,3 +107,19 @@ def bulk_insert_rows(objects: Sequence[models.Model]) -> int:
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
     return len(rows)
+
+
+def bulk_insert_rows(objects: Sequence[models.Model]) -> int:
+    """Insert new objects (their ids are not read back); return the row count."""
+    if not objects:
+        return 0
+    return _insert(type(objects[0]), objects)
+
+
+def bulk_insert_values(model: type[models.Model], rows: Sequence[dict[str, object]]) -> int:
+    """Insert rows given as {attname: value} without building model instances (thousands of
+    outbox rows per sweep batch); a field a row does not name takes its default."""
+    if not rows:
+        return 0
+    defaults = {field.attname: field.get_default() for field in _insert_fields(model)}
+    return _insert(model, [SimpleNamespace(**{**defaults, **row}) for row in rows])

@@ -43,3 +43,26 @@ def test_bulk_insert_and_update_store_what_the_orm_stores(make_case):
     bulk.refresh_from_db()
     assert (bulk.occurred_at, bulk.detail) == (later, "updated's detail")
     assert bulk.recorded_at == at  # fields not named are left alone
+
+
+@pytest.mark.django_db
+def test_bulk_insert_values_fills_defaults_and_named_fields(make_case):
+    from escalations.bulk import bulk_insert_values
+    from escalations.models import Notification
+
+    case = make_case()
+    at = datetime(2026, 11, 24, 9, 0, tzinfo=SINGAPORE)
+    count = bulk_insert_values(Notification, [
+        {"event": "escalated", "case_id": case.pk, "channel": "email",
+         "recipient": "lead@example.com", "created_at": at, "next_attempt_at": at},
+        {"event": "sla_warning", "case_id": case.pk, "channel": "chat",
+         "recipient": "https://chat.example.com/hook", "created_at": at,
+         "next_attempt_at": at, "attempts": 2},
+    ])
+    assert count == 2
+    email, chat = Notification.objects.filter(case=case).order_by("event")
+    assert (email.event, email.recipient, email.created_at) == ("escalated", "lead@example.com", at)
+    assert (email.status, email.attempts, email.rendered) == ("queued", 0, False)
+    assert email.sent_at is None
+    assert (chat.channel, chat.attempts) == ("chat", 2)
+    assert bulk_insert_values(Notification, []) == 0

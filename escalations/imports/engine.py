@@ -26,7 +26,7 @@ from escalations.imports.columns import REQUIRED, MappingError, parse_mappings, 
 from escalations.imports.lookups import Lookups
 from escalations.imports.reading import FileProblem, Table, guess_format, read_table
 from escalations.models import Case, HoldPeriod, TierStay
-from escalations.services.recording import historical_row
+from escalations.services.recording import historical_row, history_insert
 from escalations.sla.deadlines import refresh_case_clock
 
 MAX_ERRORS = 500
@@ -265,7 +265,7 @@ def _write(report: ImportReport, *, actor, now: datetime) -> None:
     updates = [plan for plan in report.plans if plan.action == "update"]
     if updates:
         _write_updates(updates, actor=actor, now=now, name=name, history=history)
-    bulk_insert_rows(history)
+    history_insert(history)
     bulk_insert_rows(stays)
     bulk_insert_rows(holds)
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team, User
-from escalations.bulk import bulk_insert_rows
+from escalations.bulk import bulk_insert_values
 from escalations.models import (
     Case,
     CaseEvent,
@@ -51,8 +51,11 @@ def delivery_after_commit() -> None:
     transaction.on_commit(_kick)
 
 
-def _rows_for(event: CaseEvent, case: Case, people: list[User], team: Team) -> list[Notification]:
-    rows: list[Notification] = []
+def _rows_for(event: CaseEvent, case: Case, people: list[User], team: Team) -> list[dict]:
+    """The outbox rows of one event, as {attname: value} (written by bulk_insert_values)."""
+    queued = {"event": event.kind, "case_id": case.pk, "case_event_id": event.pk,
+              "created_at": event.occurred_at, "next_attempt_at": event.occurred_at}
+    rows: list[dict] = []
     webhook = team.chat_webhook_url if not case.confidential else ""
     chatters = []
     for person in people:
@@ -61,28 +64,23 @@ def _rows_for(event: CaseEvent, case: Case, people: list[User], team: Team) -> l
             chatters.append(person)
         if channel in WANTS_EMAIL or (channel in WANTS_CHAT and not webhook):
             if person.email:
-                rows.append(Notification(
-                    event=event.kind, case=case, case_event=event, channel=Channel.EMAIL,
-                    recipient=person.email, recipient_user=person,
-                    recipient_label=f"{person} <{person.email}>",
-                    created_at=event.occurred_at, next_attempt_at=event.occurred_at,
-                ))
+                rows.append({**queued, "channel": Channel.EMAIL, "recipient": person.email,
+                             "recipient_user_id": person.pk,
+                             "recipient_label": f"{person} <{person.email}>"})
     if webhook and (chatters or event.kind in GROUP_EVENTS):
         mentions = ", ".join(str(p) for p in (chatters or people))
-        rows.append(Notification(
-            event=event.kind, case=case, case_event=event, channel=Channel.CHAT,
-            recipient=webhook, recipient_label=mentions,
-            created_at=event.occurred_at, next_attempt_at=event.occurred_at,
-        ))
+        rows.append({**queued, "channel": Channel.CHAT, "recipient": webhook,
+                     "recipient_label": mentions})
     return rows
 
 
 def outbox_enqueue_case_events(events: Iterable[CaseEvent],
-                               directory: RecipientDirectory | None = None) -> list[Notification]:
-    """Create the queued notifications of saved case events; deliver them after commit."""
+                               directory: RecipientDirectory | None = None) -> int:
+    """Queue the notifications of saved case events; deliver them after commit. Returns how
+    many were queued."""
     directory = directory or RecipientDirectory()
     teams = {team.pk: team for team in Team.objects.all()}
-    rows: list[Notification] = []
+    rows: list[dict] = []
     events = list(events)
     assignees = User.objects.in_bulk({e.case.assignee_id for e in events if e.case.assignee_id})
     for event in events:
@@ -91,9 +89,9 @@ def outbox_enqueue_case_events(events: Iterable[CaseEvent],
                                 assignee=assignees.get(case.assignee_id))
         rows.extend(_rows_for(event, case, people, teams[case.team_id]))
     if rows:
-        bulk_insert_rows(rows)
+        bulk_insert_values(Notification, rows)
         delivery_after_commit()
-    return rows
+    return len(rows)
 
 
 def outbox_enqueue_message(*, event: str, channel: str, recipient: str, subject: str,

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from escalations.bulk import bulk_insert_values
 from escalations.models import Case
 
 HistoricalCase = Case.history.model
 
 
 def historical_row(case: Case, *, at: datetime, actor, transition: str, reason: str,
-                   history_type: str = "~"):
-    """Return an unsaved historical row of the case as it is now (for bulk writers).
+                   history_type: str = "~") -> dict[str, object]:
+    """Return the historical row of the case as it is now, as {attname: value}.
 
-    Bulk writers (the SLA sweep, the importer) bump the version themselves and save these rows
-    with bulk_create, so the audit trail is the one a save() would have written.
+    Bulk writers (the SLA sweep, the importer) bump the version themselves and write these rows
+    with history_insert, so the audit trail is the one a save() would have written.
     """
-    return HistoricalCase(
-        history_date=at, history_user_id=actor.pk if actor else None,
-        history_change_reason=reason, history_type=history_type, history_transition=transition,
-        **{f.attname: getattr(case, f.attname) for f in HistoricalCase.tracked_fields},
-    )
+    row = {f.attname: getattr(case, f.attname) for f in HistoricalCase.tracked_fields}
+    row.update(history_date=at, history_user_id=actor.pk if actor else None,
+               history_change_reason=reason, history_type=history_type,
+               history_transition=transition)
+    return row
+
+
+def history_insert(rows: list[dict[str, object]]) -> int:
+    """Write historical rows built by historical_row, in bulk."""
+    return bulk_insert_values(HistoricalCase, rows)
 
 
 def case_save_with_history(

@@ -27,7 +27,7 @@ from escalations.models import Case, CaseEvent, HoldPeriod, Policy, TierStay
 from escalations.notifications.outbox import outbox_enqueue_case_events
 from escalations.notifications.recipients import RecipientDirectory
 from escalations.services.events import event_build
-from escalations.services.recording import HistoricalCase, historical_row
+from escalations.services.recording import historical_row, history_insert
 from escalations.services.reference_loading import system_user
 from escalations.sla.deadlines import REMINDER_INTERVAL, refresh_case_clock, schedule_next_check
 
@@ -44,7 +44,7 @@ class CaseWork:
 
     case: Case
     stay: TierStay | None
-    history: list[HistoricalCase] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)
     events: list[CaseEvent] = field(default_factory=list)
     new_stays: list[TierStay] = field(default_factory=list)
     changed_stays: list[TierStay] = field(default_factory=list)
@@ -150,7 +150,7 @@ def _due_batch(now: datetime, size: int) -> list[Case]:
 
 def _write(works: list[CaseWork], directory: RecipientDirectory) -> None:
     bulk_update_rows([w.case for w in works], CASE_FIELDS)
-    bulk_insert_rows([row for w in works for row in w.history])
+    history_insert([row for w in works for row in w.history])
     bulk_update_rows(
         [s for w in works for s in w.changed_stays],
         ["left_at", "left_by", "breached_at", "warned_at", "ack_overdue_at"],
