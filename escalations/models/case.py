@@ -45,7 +45,10 @@ class Case(FSMModelMixin, models.Model):
     order_number = models.CharField(max_length=64, blank=True, db_index=True)
     order_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases")
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="cases")
+    # No single-column indexes on policy, team and assignee: the composite indexes below start
+    # with them, and every index costs each update of a case (the SLA sweep rewrites thousands).
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="cases",
+                               db_index=False)
     risk_rating = models.PositiveSmallIntegerField(
         choices=RISK_CHOICES,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
@@ -53,10 +56,11 @@ class Case(FSMModelMixin, models.Model):
     )
     tier = models.PositiveSmallIntegerField(default=1, help_text="Level of the current tier.")
     state = FSMField(default=CaseState.OPEN, choices=CaseState.choices, protected=True)
-    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="cases")
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="cases",
+                             db_index=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="assigned_cases",
+        related_name="assigned_cases", db_index=False,
     )
     confidential = models.BooleanField(
         default=False, help_text="Visible only to the assignee, Legal, Executive and admins."
@@ -269,7 +273,8 @@ class Case(FSMModelMixin, models.Model):
 class TierStay(models.Model):
     """One stay of a case at a tier: entered, acknowledged, left, warned, breached."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stays")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stays",
+                             db_index=False)  # stay_case_open starts with it
     level = models.PositiveSmallIntegerField()
     tier_name = models.CharField(max_length=150)
     entered_at = models.DateTimeField()
