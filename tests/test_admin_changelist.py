@@ -72,3 +72,15 @@ def test_agents_do_not_get_the_bulk_assign_action(client, make_case, make_user):
     client.force_login(make_user("agent"))
     page = client.get("/admin/escalations/case/").content.decode()
     assert 'value="escalate_selected"' in page and 'value="assign_selected"' not in page
+
+
+def test_list_count_is_capped_and_unsorted(client, make_case, admin_user, settings):
+    settings.CASE_LIST_COUNT_CAP = 3
+    for _ in range(5):
+        make_case()
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/admin/escalations/case/?state=active")
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all("ORDER BY" not in sql for sql in counts)
+    assert page.context["cl"].result_count == 3
