@@ -214,3 +214,22 @@ def test_scheduled_sweep_skips_while_another_holds_the_lease(make_case, now):
         assert held
         assert run_sla_sweep() is None
     assert run_sla_sweep()["promoted"] >= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_delivery_request_per_sweep_after_its_batches_commit(make_case, make_user, now,
+                                                                 monkeypatch):
+    """Each batch commits on its own; delivery is asked for once, after the last one."""
+    from escalations.models import Notification
+    from escalations.notifications import outbox
+
+    make_user("team-lead", email="lead@example.com")
+    make_user("assistant-manager", email="am@example.com")
+    for _ in range(3):
+        make_case(category="out-of-stock")
+    kicks = []
+    monkeypatch.setattr(outbox, "_kick", lambda: kicks.append(Notification.objects.count()))
+    result = sla_sweep(now=now + timedelta(hours=25), batch_size=1)
+    assert result["promoted"] == 3
+    assert Notification.objects.filter(event="escalated").count() >= 3
+    assert kicks == [Notification.objects.count()]

@@ -75,9 +75,10 @@ def _rows_for(event: CaseEvent, case: Case, people: list[User], team: Team) -> l
 
 
 def outbox_enqueue_case_events(events: Iterable[CaseEvent],
-                               directory: RecipientDirectory | None = None) -> int:
-    """Queue the notifications of saved case events; deliver them after commit. Returns how
-    many were queued."""
+                               directory: RecipientDirectory | None = None, *,
+                               deliver: bool = True) -> int:
+    """Queue the notifications of saved case events and, unless deliver is False (the caller
+    asks for delivery itself), ask for their delivery after commit. Returns how many."""
     directory = directory or RecipientDirectory()
     teams = {team.pk: team for team in Team.objects.all()}
     rows: list[dict] = []
@@ -90,7 +91,8 @@ def outbox_enqueue_case_events(events: Iterable[CaseEvent],
         rows.extend(_rows_for(event, case, people, teams[case.team_id]))
     if rows:
         bulk_insert_values(Notification, rows)
-        delivery_after_commit()
+        if deliver:
+            delivery_after_commit()
     return len(rows)
 
 

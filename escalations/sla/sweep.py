@@ -24,7 +24,7 @@ from django_fsm import can_proceed
 from escalations.bulk import bulk_insert_rows, bulk_update_rows
 from escalations.choices import CaseState, Transition
 from escalations.models import Case, CaseEvent, HoldPeriod, Policy, TierStay
-from escalations.notifications.outbox import outbox_enqueue_case_events
+from escalations.notifications.outbox import delivery_after_commit, outbox_enqueue_case_events
 from escalations.notifications.recipients import RecipientDirectory
 from escalations.services.events import event_build
 from escalations.services.recording import historical_row, history_insert
@@ -148,7 +148,7 @@ def _due_batch(now: datetime, size: int) -> list[Case]:
     return list(queryset[:size])
 
 
-def _write(works: list[CaseWork], directory: RecipientDirectory) -> None:
+def _write(works: list[CaseWork], directory: RecipientDirectory) -> int:
     bulk_update_rows([w.case for w in works], CASE_FIELDS)
     history_insert([row for w in works for row in w.history])
     bulk_update_rows(
@@ -157,7 +157,7 @@ def _write(works: list[CaseWork], directory: RecipientDirectory) -> None:
     )
     bulk_insert_rows([s for w in works for s in w.new_stays])
     events = CaseEvent.objects.bulk_create([e for w in works for e in w.events])
-    outbox_enqueue_case_events(events, directory)
+    return outbox_enqueue_case_events(events, directory, deliver=False)
 
 
 def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int,
@@ -183,8 +183,7 @@ def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int,
             case.policy = policies[case.policy_id]
             works.append(sweep_case(case, stay=stays.get(case.pk), holds=holds.get(case.pk, []),
                                     now=now, actor=actor))
-        _write(works, directory)
-        counts = Counter(checked=len(batch))
+        counts = Counter(checked=len(batch), queued=_write(works, directory))
         for work in works:
             counts.update(work.counts)
         return counts
@@ -200,6 +199,8 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict:
     while (counts := sweep_batch(now=now, actor=actor, policies=policies, size=batch_size,
                                  directory=directory)) is not None:
         totals.update(counts)
+    if totals["queued"]:
+        delivery_after_commit()  # one delivery request for the whole sweep, not one per batch
     return {
         "promoted": totals["promoted"], "warned": totals["warned"], "checked": totals["checked"],
         "breached": totals["breached"], "ack_overdue": totals["ack_overdue"],
