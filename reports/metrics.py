@@ -88,8 +88,8 @@ def breach_rate(cases: QuerySet[Case], period: Period) -> float | None:
 
 def resolution_hours(cases: QuerySet[Case], period: Period) -> list[float]:
     """Hours from opening to resolution of the cases resolved in the period."""
-    rows = cases.filter(resolved_at__gte=period.start, resolved_at__lt=period.end).order_by(
-    ).values_list("opened_at", "resolved_at")
+    rows = cases.filter(resolved_at__gte=period.start, resolved_at__lt=period.end)
+    rows = rows.order_by().values_list("opened_at", "resolved_at")
     return [hours(done - start) for start, done in rows.iterator(chunk_size=10000)]
 
 

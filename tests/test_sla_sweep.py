@@ -233,3 +233,29 @@ def test_one_delivery_request_per_sweep_after_its_batches_commit(make_case, make
     assert result["promoted"] == 3
     assert Notification.objects.filter(event="escalated").count() >= 3
     assert kicks == [Notification.objects.count()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_batch_still_hands_over_the_committed_batches_notifications(
+        make_case, make_user, now, monkeypatch):
+    from escalations.models import Notification
+    from escalations.notifications import outbox
+
+    make_user("team-lead", email="lead@example.com")
+    for _ in range(2):
+        make_case(category="out-of-stock")
+    kicks = []
+    monkeypatch.setattr(outbox, "_kick", lambda: kicks.append(Notification.objects.count()))
+    real_batch, calls = sweep_module.sweep_batch, []
+
+    def second_batch_fails(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("worker lost its database")
+        return real_batch(**kwargs)
+
+    monkeypatch.setattr(sweep_module, "sweep_batch", second_batch_fails)
+    with pytest.raises(RuntimeError):
+        sla_sweep(now=now + timedelta(hours=25), batch_size=1)
+    queued = Notification.objects.count()
+    assert queued >= 1 and kicks == [queued]

@@ -15,43 +15,45 @@ class Migration(migrations.Migration):
 
     # The state changes as AlterField; the database only drops the four indexes (SQLite would
     # otherwise copy the whole case table once per field).
-    operations = [migrations.SeparateDatabaseAndState(
-        database_operations=[
-            migrations.RunSQL(f'DROP INDEX IF EXISTS "{name}"', reverse_sql=create)
-            for name, create in [
-                ("escalations_case_assignee_id_e238b464",
-                 'CREATE INDEX "escalations_case_assignee_id_e238b464" '
-                 'ON "escalations_case" ("assignee_id")'),
-                ("escalations_case_policy_id_7de13028",
-                 'CREATE INDEX "escalations_case_policy_id_7de13028" '
-                 'ON "escalations_case" ("policy_id")'),
-                ("escalations_case_team_id_3d8123b1",
-                 'CREATE INDEX "escalations_case_team_id_3d8123b1" ON "escalations_case" ("team_id")'),
-                ("escalations_tierstay_case_id_ae109324",
-                 'CREATE INDEX "escalations_tierstay_case_id_ae109324" '
-                 'ON "escalations_tierstay" ("case_id")'),
-            ]
-        ],
-        state_operations=[
-        migrations.AlterField(
-            model_name='case',
-            name='assignee',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_cases', to=settings.AUTH_USER_MODEL),
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(f'DROP INDEX IF EXISTS "{name}"', reverse_sql=create)
+                for name, create in [
+                    ("escalations_case_assignee_id_e238b464",
+                     'CREATE INDEX "escalations_case_assignee_id_e238b464" '
+                     'ON "escalations_case" ("assignee_id")'),
+                    ("escalations_case_policy_id_7de13028",
+                     'CREATE INDEX "escalations_case_policy_id_7de13028" '
+                     'ON "escalations_case" ("policy_id")'),
+                    ("escalations_case_team_id_3d8123b1",
+                     'CREATE INDEX "escalations_case_team_id_3d8123b1" ON "escalations_case" ("team_id")'),
+                    ("escalations_tierstay_case_id_ae109324",
+                     'CREATE INDEX "escalations_tierstay_case_id_ae109324" '
+                     'ON "escalations_tierstay" ("case_id")'),
+                ]
+            ],
+            state_operations=[
+                migrations.AlterField(
+                    model_name='case',
+                    name='assignee',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_cases', to=settings.AUTH_USER_MODEL),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='policy',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='escalations.policy'),
+                ),
+                migrations.AlterField(
+                    model_name='case',
+                    name='team',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.team'),
+                ),
+                migrations.AlterField(
+                    model_name='tierstay',
+                    name='case',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='stays', to='escalations.case'),
+                ),
+            ],
         ),
-        migrations.AlterField(
-            model_name='case',
-            name='policy',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='escalations.policy'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='team',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.team'),
-        ),
-        migrations.AlterField(
-            model_name='tierstay',
-            name='case',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='stays', to='escalations.case'),
-        ),
-    ]),
-]
+    ]

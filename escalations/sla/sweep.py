@@ -196,11 +196,15 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict:
     policies = {policy.pk: policy for policy in Policy.objects.all()}
     directory = RecipientDirectory()
     totals: Counter = Counter()
-    while (counts := sweep_batch(now=now, actor=actor, policies=policies, size=batch_size,
-                                 directory=directory)) is not None:
-        totals.update(counts)
-    if totals["queued"]:
-        delivery_after_commit()  # one delivery request for the whole sweep, not one per batch
+    try:
+        while (counts := sweep_batch(now=now, actor=actor, policies=policies, size=batch_size,
+                                     directory=directory)) is not None:
+            totals.update(counts)
+    finally:
+        # One delivery request for the whole sweep, not one per batch; also when a later batch
+        # failed, for the notifications of the batches already committed.
+        if totals["queued"]:
+            delivery_after_commit()
     return {
         "promoted": totals["promoted"], "warned": totals["warned"], "checked": totals["checked"],
         "breached": totals["breached"], "ack_overdue": totals["ack_overdue"],
