@@ -118,7 +118,8 @@ def bulk_insert_rows(objects: Sequence[models.Model]) -> int:
 
 def bulk_insert_values(model: type[models.Model], rows: Sequence[dict[str, object]]) -> int:
     """Insert rows given as {attname: value} without building model instances (thousands of
-    outbox rows per sweep batch); a field a row does not name takes its default."""
+    outbox rows per sweep batch); a field a row does not name takes its default, worked out
+    once per call (a callable default such as timezone.now gives every row the same value)."""
     if not rows:
         return 0
     defaults = {field.attname: field.get_default() for field in _insert_fields(model)}
