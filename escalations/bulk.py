@@ -4,70 +4,126 @@ Django's bulk_update builds a CASE WHEN expression per field per row and bulk_cr
 every value into one statement; at thousands of rows that costs more than the database work.
 Here SQLite runs one prepared statement over many parameter sets (executemany), and PostgreSQL
 gets its own bulk paths: COPY for inserts and one UPDATE … FROM unnest(arrays) per call for
-updates. Both paths are exercised by the test suite on its database (CI runs both). Callers
-lock the rows first and write the history rows themselves.
+updates. Rows whose ids are needed are inserted with multi-row INSERT … RETURNING (as Django's
+bulk_create does on both databases). Values are read with attrgetter/itemgetter and only the
+columns that need it are converted. Both paths are exercised by the test suite on its database
+(CI runs both). Callers lock the rows first and write the history rows themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from types import SimpleNamespace
+import sqlite3
+from collections.abc import Callable, Sequence
+from operator import attrgetter, itemgetter
 
 from django.db import connections, models, router
+from django.utils import timezone
 
 # Field types whose Python values the database drivers take as they are.
 _PLAIN = {"CharField", "TextField", "SlugField", "IntegerField", "SmallIntegerField",
           "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
           "PositiveBigIntegerField", "BooleanField", "ForeignKey", "AutoField", "BigAutoField"}
+# Texts of aware datetimes already converted for SQLite, by the connection's zone; an aware
+# datetime hashes by its instant, and the text is of that instant, so equal keys give equal text.
+_SQLITE_TEXTS: dict[object, dict] = {}
+_SQLITE_TEXTS_MAX = 200_000
 
 
 def _connection(model: type[models.Model]):
     return connections[router.db_for_write(model)]
 
 
-def _reader(field: models.Field, connection, *, adding: bool):
-    """Return a function giving the database value of field for an object."""
-    attname = field.attname
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return lambda obj: field.get_db_prep_save(field.pre_save(obj, adding), connection)
+def _auto_now(field: models.Field) -> bool:
+    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+
+
+def _converter(field: models.Field, connection) -> Callable[[object], object] | None:
+    """Return the function turning a field's Python value into its database value, or None
+    when the driver takes the value as it is."""
     kind = field.get_internal_type()
     if kind in _PLAIN or (connection.vendor == "postgresql" and kind == "DateTimeField"):
-        return lambda obj: getattr(obj, attname)
+        return None
     if connection.vendor == "sqlite" and kind == "DateTimeField":
-        return _sqlite_datetime_reader(field, connection)
-    return lambda obj: field.get_db_prep_save(getattr(obj, attname), connection)
+        return _sqlite_datetime(field, connection)
+    return lambda value: field.get_db_prep_save(value, connection)
 
 
-def _sqlite_datetime_reader(field: models.Field, connection):
+def _sqlite_datetime(field: models.Field, connection) -> Callable[[object], object]:
     """Aware datetimes as SQLite's backend stores them (naive text in the connection's zone)."""
-    attname, zone = field.attname, connection.timezone
+    zone = connection.timezone
+    texts = _SQLITE_TEXTS.setdefault(zone, {})
 
-    def read(obj):
-        value = getattr(obj, attname)
+    def convert(value):
         if value is None:
             return None
+        text = texts.get(value)
+        if text is not None:
+            return text
         if value.tzinfo is None:  # Django's own path (and its warning about naive datetimes)
             return field.get_db_prep_save(value, connection)
-        return str(value.astimezone(zone).replace(tzinfo=None))
+        if len(texts) >= _SQLITE_TEXTS_MAX:
+            texts.clear()
+        text = texts[value] = str(value.astimezone(zone).replace(tzinfo=None))
+        return text
 
-    return read
+    return convert
 
 
-def _rows(objects, fields, connection, *, adding: bool) -> list[list[object]]:
-    readers = [_reader(field, connection, adding=adding) for field in fields]
-    return [[read(obj) for read in readers] for obj in objects]
+def _plan(fields: Sequence[models.Field], connection) -> list[tuple[int, Callable]]:
+    return [(index, convert) for index, field in enumerate(fields)
+            if (convert := _converter(field, connection)) is not None]
+
+
+def _getter(names: Sequence[str], kind=attrgetter) -> Callable[[object], tuple]:
+    get = kind(*names)
+    return get if len(names) > 1 else (lambda obj: (get(obj),))
+
+
+def _convert(rows: list[list[object]], plan: list[tuple[int, Callable]]) -> list[list[object]]:
+    for row in rows:
+        for index, convert in plan:
+            row[index] = convert(row[index])
+    return rows
+
+
+def _object_rows(objects, fields, connection, *, adding: bool) -> list[list[object]]:
+    """Database values of fields for each object (auto_now fields stamped as save() would)."""
+    stamped = [field for field in fields if _auto_now(field) and (adding or field.auto_now)]
+    for obj in objects if stamped else ():
+        for field in stamped:
+            field.pre_save(obj, adding)
+    get = _getter([field.attname for field in fields])
+    return _convert([list(get(obj)) for obj in objects], _plan(fields, connection))
+
+
+def _dict_rows(rows, fields, connection) -> list[list[object]]:
+    """Database values of rows given as {attname: value}; a field a row does not name takes
+    its default, worked out once per call (auto_now fields: the time of the call)."""
+    now = timezone.now()
+    defaults = {field.attname: now if _auto_now(field) else field.get_default()
+                for field in fields}
+    get = _getter([field.attname for field in fields], itemgetter)
+    return _convert([list(get({**defaults, **row})) for row in rows], _plan(fields, connection))
 
 
 def bulk_update_rows(objects: Sequence[models.Model], field_names: Sequence[str]) -> int:
     """Write field_names of every object to its row by primary key; return the row count."""
     if not objects:
         return 0
-    model = type(objects[0])
+    return bulk_update_values(type(objects[0]), objects, field_names)
+
+
+def bulk_update_values(model: type[models.Model], objects: Sequence[object],
+                       field_names: Sequence[str]) -> int:
+    """Write field_names of objects (instances of model, or records with the same attnames
+    and a pk) to model's rows by primary key; return the row count."""
+    if not objects:
+        return 0
     connection = _connection(model)
     fields = [model._meta.get_field(name) for name in field_names]
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    values = _rows(objects, fields, connection, adding=False)
+    values = _object_rows(objects, fields, connection, adding=False)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             columns = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
@@ -91,13 +147,10 @@ def _insert_fields(model: type[models.Model]) -> list[models.Field]:
             if not (field.primary_key and isinstance(field, models.AutoField))]
 
 
-def _insert(model: type[models.Model], objects: Sequence[object]) -> int:
-    connection = _connection(model)
-    fields = _insert_fields(model)
+def _insert(model: type[models.Model], fields, rows: list[list[object]], connection) -> int:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(field.column) for field in fields)
-    rows = _rows(objects, fields, connection, adding=True)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -113,7 +166,11 @@ def bulk_insert_rows(objects: Sequence[models.Model]) -> int:
     """Insert new objects (their ids are not read back); return the row count."""
     if not objects:
         return 0
-    return _insert(type(objects[0]), objects)
+    model = type(objects[0])
+    connection = _connection(model)
+    fields = _insert_fields(model)
+    return _insert(model, fields, _object_rows(objects, fields, connection, adding=True),
+                   connection)
 
 
 def bulk_insert_values(model: type[models.Model], rows: Sequence[dict[str, object]]) -> int:
@@ -122,5 +179,43 @@ def bulk_insert_values(model: type[models.Model], rows: Sequence[dict[str, objec
     once per call (a callable default such as timezone.now gives every row the same value)."""
     if not rows:
         return 0
-    defaults = {field.attname: field.get_default() for field in _insert_fields(model)}
-    return _insert(model, [SimpleNamespace(**{**defaults, **row}) for row in rows])
+    connection = _connection(model)
+    fields = _insert_fields(model)
+    return _insert(model, fields, _dict_rows(rows, fields, connection), connection)
+
+
+def _max_params(connection) -> int:
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return 65_535 if connection.vendor == "postgresql" else connection.features.max_query_params
+
+
+def bulk_insert_returning(model: type[models.Model], rows: Sequence[dict[str, object]]) -> list:
+    """Insert rows given as {attname: value} (defaults as in bulk_insert_values) and return
+    their new primary keys in the order of rows.
+
+    Multi-row INSERT … RETURNING, as Django's bulk_create does on SQLite and PostgreSQL (both
+    give the keys in the order of the VALUES rows), without building model instances.
+    """
+    if not rows:
+        return []
+    connection = _connection(model)
+    fields = _insert_fields(model)
+    values = _dict_rows(rows, fields, connection)
+    quote = connection.ops.quote_name
+    head = (f"INSERT INTO {quote(model._meta.db_table)} "
+            f"({', '.join(quote(field.column) for field in fields)}) VALUES ")
+    tail = f" RETURNING {quote(model._meta.pk.column)}"
+    mark = f"({', '.join(['%s'] * len(fields))})"
+    size = max(1, _max_params(connection) // len(fields))
+    keys: list = []
+    with connection.cursor() as cursor:
+        for first in range(0, len(values), size):
+            chunk = values[first:first + size]
+            cursor.execute(head + ", ".join([mark] * len(chunk)) + tail,
+                           [value for row in chunk for value in row])
+            keys.extend(key for (key,) in cursor.fetchall())
+    if len(keys) != len(values):
+        raise RuntimeError(f"{model.__name__}: inserted {len(values)} rows, got {len(keys)} keys")
+    return keys

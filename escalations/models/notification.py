@@ -61,7 +61,7 @@ class Notification(models.Model):
     event = models.CharField(max_length=30, choices=NotificationEvent.choices)
     case = models.ForeignKey(
         "escalations.Case", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="notifications",
+        related_name="notifications", db_index=False,  # outbox_case starts with it
     )
     case_event = models.ForeignKey(
         "escalations.CaseEvent", on_delete=models.SET_NULL, null=True, blank=True,

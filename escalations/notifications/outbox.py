@@ -21,6 +21,7 @@ from escalations.models import (
     NotificationEvent,
 )
 from escalations.notifications.recipients import RecipientDirectory, recipients_for
+from escalations.services.events import NewEvent
 
 # Events posted to the team's chat group even if nobody there chose chat ("tag the supervisor
 # on the group with the ticket id").
@@ -51,7 +52,8 @@ def delivery_after_commit() -> None:
     transaction.on_commit(_kick)
 
 
-def _rows_for(event: CaseEvent, case: Case, people: list[User], team: Team) -> list[dict]:
+def _rows_for(event: CaseEvent | NewEvent, case: Case, people: list[User],
+              team: Team) -> list[dict]:
     """The outbox rows of one event, as {attname: value} (written by bulk_insert_values)."""
     queued = {"event": event.kind, "case_id": case.pk, "case_event_id": event.pk,
               "created_at": event.occurred_at, "next_attempt_at": event.occurred_at}
@@ -74,7 +76,7 @@ def _rows_for(event: CaseEvent, case: Case, people: list[User], team: Team) -> l
     return rows
 
 
-def outbox_enqueue_case_events(events: Iterable[CaseEvent],
+def outbox_enqueue_case_events(events: Iterable[CaseEvent | NewEvent],
                                directory: RecipientDirectory | None = None, *,
                                deliver: bool = True) -> int:
     """Queue the notifications of saved case events and, unless deliver is False (the caller

@@ -13,7 +13,12 @@ from escalations.permissions import can_see_case
 
 
 class RecipientDirectory:
-    """Holders of each role by team, loaded once (memberships are a small table)."""
+    """Holders of each role by team, loaded once (memberships are a small table), and the
+    people chosen for each kind of case, worked out once per directory (a sweep's thousands
+    of events share a few dozen kinds)."""
+
+    def __init__(self) -> None:
+        self.chosen: dict[tuple, list[User]] = {}
 
     @cached_property
     def _holders(self) -> tuple[dict, dict]:
@@ -65,7 +70,19 @@ def may_mute(event: str, case: Case | None) -> bool:
 
 def recipients_for(event: str, case: Case, *, level: int, directory: RecipientDirectory,
                    assignee: User | None = None) -> list[User]:
-    """Return the people to tell about event on case at tier level, each once."""
+    """Return the people to tell about event on case at tier level, each once (a list shared
+    with other cases alike in everything the choice reads: do not change it)."""
+    key = (event, case.policy_id, level, case.team_id, case.assignee_id, case.confidential,
+           may_mute(event, case))
+    chosen = directory.chosen.get(key)
+    if chosen is None:
+        chosen = directory.chosen[key] = _choose(event, case, level=level, directory=directory,
+                                                 assignee=assignee)
+    return chosen
+
+
+def _choose(event: str, case: Case, *, level: int, directory: RecipientDirectory,
+            assignee: User | None) -> list[User]:
     people: list[User] = []
     for role_id in _roles_for(event, case, level):
         people.extend(directory.holders(role_id, case.team_id))

@@ -21,12 +21,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from escalations.bulk import bulk_insert_rows, bulk_update_rows
+from escalations.bulk import bulk_insert_values, bulk_update_rows, bulk_update_values
 from escalations.choices import CaseState, Transition
+from escalations.fast_reads import load_instances
 from escalations.models import Case, CaseEvent, HoldPeriod, Policy, TierStay
 from escalations.notifications.outbox import delivery_after_commit, outbox_enqueue_case_events
 from escalations.notifications.recipients import RecipientDirectory
-from escalations.services.events import event_build
+from escalations.services.events import NewEvent, event_build, events_insert
 from escalations.services.recording import historical_row, history_insert
 from escalations.services.reference_loading import system_user
 from escalations.sla.deadlines import REMINDER_INTERVAL, refresh_case_clock, schedule_next_check
@@ -36,6 +37,32 @@ CASE_FIELDS = [
     "tier", "state", "due_at", "warn_at", "ack_due_at", "sla_next_at", "at_risk", "ack_overdue",
     "sla_breached", "breach_reminded_at", "held_since", "due_explanation", "version",
 ]
+STAY_FLAGS = ["left_at", "left_by", "breached_at", "warned_at", "ack_overdue_at"]
+
+
+@dataclass(slots=True, eq=False)
+class Stay:
+    """A case's stay at a tier as the sweep sees it: the open one it loaded (with pk), or one
+    a promotion opens (pk None until written)."""
+
+    pk: int | None
+    case_id: int
+    level: int = 0
+    tier_name: str = ""
+    entered_at: datetime | None = None
+    due_at: datetime | None = None
+    entered_by_id: int | None = None
+    left_at: datetime | None = None
+    left_by: str = ""
+    breached_at: datetime | None = None
+    warned_at: datetime | None = None
+    ack_overdue_at: datetime | None = None
+
+    def new_row(self) -> dict[str, object]:
+        return {"case_id": self.case_id, "level": self.level, "tier_name": self.tier_name,
+                "entered_at": self.entered_at, "due_at": self.due_at,
+                "entered_by_id": self.entered_by_id,
+                **{name: getattr(self, name) for name in STAY_FLAGS}}
 
 
 @dataclass
@@ -43,11 +70,11 @@ class CaseWork:
     """What one sweep does to one case, to be written in bulk."""
 
     case: Case
-    stay: TierStay | None
+    stay: Stay | None
     history: list[dict] = field(default_factory=list)
-    events: list[CaseEvent] = field(default_factory=list)
-    new_stays: list[TierStay] = field(default_factory=list)
-    changed_stays: list[TierStay] = field(default_factory=list)
+    events: list[NewEvent] = field(default_factory=list)
+    new_stays: list[Stay] = field(default_factory=list)
+    changed_stays: list[Stay] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
 
 
@@ -84,9 +111,9 @@ def _promote_or_breach(work: CaseWork, *, now: datetime, actor, holds) -> None:
         case.escalate()
         case.sla_breached = True
         refresh_case_clock(case, entered_at=at, holds=holds, new_stay=True)
-        work.stay = TierStay(
-            case=case, level=case.tier, tier_name=case.current_tier.name, entered_at=at,
-            due_at=case.due_at, entered_by=actor,
+        work.stay = Stay(
+            pk=None, case_id=case.pk, level=case.tier, tier_name=case.current_tier.name,
+            entered_at=at, due_at=case.due_at, entered_by_id=actor.pk if actor else None,
         )
         work.new_stays.append(work.stay)
         _snapshot(work, at=at, actor=actor, transition=Transition.ESCALATE, reason=reason)
@@ -125,7 +152,7 @@ def _flag(work: CaseWork, *, now: datetime, actor) -> None:
                   reason=f"SLA: {', '.join(notes)} at tier {case.current_tier.name}")
 
 
-def sweep_case(case: Case, *, stay: TierStay | None, holds, now: datetime, actor) -> CaseWork:
+def sweep_case(case: Case, *, stay: Stay | None, holds, now: datetime, actor) -> CaseWork:
     """Work out in memory what the sweep does to one case (nothing is written here)."""
     work = CaseWork(case=case, stay=stay)
     _promote_or_breach(work, now=now, actor=actor, holds=holds)
@@ -145,18 +172,15 @@ def _due_batch(now: datetime, size: int) -> list[Case]:
     ).order_by("sla_next_at", "pk")
     if connection.features.has_select_for_update_skip_locked:
         queryset = queryset.select_for_update(skip_locked=True)
-    return list(queryset[:size])
+    return load_instances(queryset[:size])
 
 
 def _write(works: list[CaseWork], directory: RecipientDirectory) -> int:
     bulk_update_rows([w.case for w in works], CASE_FIELDS)
     history_insert([row for w in works for row in w.history])
-    bulk_update_rows(
-        [s for w in works for s in w.changed_stays],
-        ["left_at", "left_by", "breached_at", "warned_at", "ack_overdue_at"],
-    )
-    bulk_insert_rows([s for w in works for s in w.new_stays])
-    events = CaseEvent.objects.bulk_create([e for w in works for e in w.events])
+    bulk_update_values(TierStay, [s for w in works for s in w.changed_stays], STAY_FLAGS)
+    bulk_insert_values(TierStay, [s.new_row() for w in works for s in w.new_stays])
+    events = events_insert([e for w in works for e in w.events])
     return outbox_enqueue_case_events(events, directory, deliver=False)
 
 
@@ -169,9 +193,12 @@ def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int,
             return None
         ids = [case.pk for case in batch]
         stays = {
-            stay.case_id: stay
-            for stay in TierStay.objects.filter(case_id__in=ids, left_at__isnull=True)
-            .order_by("entered_at", "id")
+            case_id: Stay(pk=pk, case_id=case_id, warned_at=warned, breached_at=breached,
+                          ack_overdue_at=ack_overdue)
+            for pk, case_id, warned, breached, ack_overdue in TierStay.objects.filter(
+                case_id__in=ids, left_at__isnull=True
+            ).order_by("entered_at", "id").values_list(
+                "pk", "case_id", "warned_at", "breached_at", "ack_overdue_at")
         }
         holds: dict[int, list[tuple[datetime, datetime]]] = {}
         for case_id, start, end in HoldPeriod.objects.filter(
