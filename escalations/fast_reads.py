@@ -35,16 +35,16 @@ def _chain(convs, expression, connection):
     return convert
 
 
-def load_instances(queryset: models.QuerySet) -> list[models.Model]:
-    """Return the objects of a plain queryset (no select_related, annotations, only/defer)."""
+def _rows(queryset: models.QuerySet):
+    """Yield the queryset's rows as lists of converted values, in its select order."""
     query = queryset.query
     if query.select_related or query.annotations or query.deferred_loading != (frozenset(), True):
-        raise ValueError("load_instances reads plain querysets of whole rows")
+        raise ValueError("fast reads take plain querysets (whole rows or values_list)")
     connection = connections[queryset.db]
     compiler = query.get_compiler(using=queryset.db)
     chunks = list(compiler.execute_sql(MULTI))
     if not chunks:
-        return []
+        return
     expressions = [select[0] for select in compiler.select[: compiler.col_count]]
     converters = []
     for index, (convs, expression) in compiler.get_converters(expressions).items():
@@ -53,12 +53,22 @@ def load_instances(queryset: models.QuerySet) -> list[models.Model]:
             converters.append((index, _sqlite_datetime(connection.timezone)))
         else:
             converters.append((index, _chain(convs, expression, connection)))
-    model, db = queryset.model, queryset.db
-    objects = []
     for chunk in chunks:
         for row in chunk:
             row = list(row)
             for index, convert in converters:
                 row[index] = convert(row[index])
-            objects.append(model.from_db(db, None, row))
-    return objects
+            yield row
+
+
+def load_instances(queryset: models.QuerySet) -> list[models.Model]:
+    """Return the objects of a plain queryset (no select_related, annotations, only/defer)."""
+    model, db = queryset.model, queryset.db
+    return [model.from_db(db, None, row) for row in _rows(queryset)]
+
+
+def load_values(queryset: models.QuerySet) -> list[list[object]]:
+    """Return the rows of a values_list queryset as lists (no select_related, annotations)."""
+    if not queryset.query.values_select:
+        raise ValueError("load_values reads values_list querysets")
+    return list(_rows(queryset))

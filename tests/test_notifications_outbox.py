@@ -97,6 +97,20 @@ def test_muted_events_are_skipped_but_critical_ones_are_not(make_case, make_user
     assert _recipients(critical, "escalated") == ["am@x.test"]
 
 
+def test_one_sweep_chooses_the_recipients_of_each_case(make_case, make_user, now):
+    """The sweep works out recipients once per kind of case: cases differing in risk (muting)
+    or assignee still get their own."""
+    make_user("assistant-manager", email="am@x.test", muted_events=["escalated"])
+    agent = make_user("agent", email="agent@x.test")
+    quiet = make_case(category="out-of-stock", risk=3)
+    critical = make_case(category="out-of-stock", risk=5)
+    assigned = make_case(category="out-of-stock", risk=3, assignee=agent)
+    assert sla_sweep(now=now + timedelta(hours=25))["promoted"] == 3
+    assert _recipients(quiet, "escalated") == []
+    assert _recipients(critical, "escalated") == ["am@x.test"]
+    assert _recipients(assigned, "escalated") == ["agent@x.test"]
+
+
 def test_chat_goes_to_the_team_group_with_mentions(make_case, make_user, admin_user, now):
     Team.objects.filter(slug="customer-service").update(
         chat_webhook_url="http://127.0.0.1:9/hook"

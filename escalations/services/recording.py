@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 
 from escalations.bulk import bulk_insert_values
 from escalations.models import Case
 
 HistoricalCase = Case.history.model
+TRACKED = [field.attname for field in HistoricalCase.tracked_fields]
+_read_tracked = attrgetter(*TRACKED)
 
 
 def historical_row(case: Case, *, at: datetime, actor, transition: str, reason: str,
@@ -17,7 +20,7 @@ def historical_row(case: Case, *, at: datetime, actor, transition: str, reason: 
     Bulk writers (the SLA sweep, the importer) bump the version themselves and write these rows
     with history_insert, so the audit trail is the one a save() would have written.
     """
-    row = {f.attname: getattr(case, f.attname) for f in HistoricalCase.tracked_fields}
+    row = dict(zip(TRACKED, _read_tracked(case), strict=True))
     row.update(history_date=at, history_user_id=actor.pk if actor else None,
                history_change_reason=reason, history_type=history_type,
                history_transition=transition)

@@ -19,11 +19,10 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django_fsm import can_proceed
 
 from escalations.bulk import bulk_insert_values, bulk_update_rows, bulk_update_values
 from escalations.choices import CaseState, Transition
-from escalations.fast_reads import load_instances
+from escalations.fast_reads import load_instances, load_values
 from escalations.models import Case, CaseEvent, HoldPeriod, Policy, TierStay
 from escalations.notifications.outbox import delivery_after_commit, outbox_enqueue_case_events
 from escalations.notifications.recipients import RecipientDirectory
@@ -65,17 +64,17 @@ class Stay:
                 **{name: getattr(self, name) for name in STAY_FLAGS}}
 
 
-@dataclass
+@dataclass(slots=True)
 class CaseWork:
-    """What one sweep does to one case, to be written in bulk."""
+    """What one sweep does to one case, to be written in bulk; counts are the batch's."""
 
     case: Case
     stay: Stay | None
+    counts: Counter
     history: list[dict] = field(default_factory=list)
     events: list[NewEvent] = field(default_factory=list)
     new_stays: list[Stay] = field(default_factory=list)
     changed_stays: list[Stay] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)
 
 
 def _snapshot(work: CaseWork, *, at: datetime, actor, transition: str, reason: str) -> None:
@@ -92,7 +91,7 @@ def _promote_or_breach(work: CaseWork, *, now: datetime, actor, holds) -> None:
         reason = f"SLA breached: {tier.limit_display} at tier {tier.name}"
         if work.stay is not None:
             work.stay.breached_at = at
-        if not can_proceed(case.escalate):
+        if not case.has_next_tier():  # escalate's condition; escalate() checks it again
             # Top tier (or no tier above): marked breached, not promoted; reminded daily.
             case.sla_breached = True
             case.breach_reminded_at = now
@@ -152,9 +151,11 @@ def _flag(work: CaseWork, *, now: datetime, actor) -> None:
                   reason=f"SLA: {', '.join(notes)} at tier {case.current_tier.name}")
 
 
-def sweep_case(case: Case, *, stay: Stay | None, holds, now: datetime, actor) -> CaseWork:
-    """Work out in memory what the sweep does to one case (nothing is written here)."""
-    work = CaseWork(case=case, stay=stay)
+def sweep_case(case: Case, *, stay: Stay | None, holds, now: datetime, actor,
+               counts: Counter) -> CaseWork:
+    """Work out in memory what the sweep does to one case (nothing is written here); add what
+    it did to counts."""
+    work = CaseWork(case=case, stay=stay, counts=counts)
     _promote_or_breach(work, now=now, actor=actor, holds=holds)
     _flag(work, now=now, actor=actor)
     schedule_next_check(case)
@@ -195,24 +196,22 @@ def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int,
         stays = {
             case_id: Stay(pk=pk, case_id=case_id, warned_at=warned, breached_at=breached,
                           ack_overdue_at=ack_overdue)
-            for pk, case_id, warned, breached, ack_overdue in TierStay.objects.filter(
+            for pk, case_id, warned, breached, ack_overdue in load_values(TierStay.objects.filter(
                 case_id__in=ids, left_at__isnull=True
             ).order_by("entered_at", "id").values_list(
-                "pk", "case_id", "warned_at", "breached_at", "ack_overdue_at")
+                "pk", "case_id", "warned_at", "breached_at", "ack_overdue_at"))
         }
         holds: dict[int, list[tuple[datetime, datetime]]] = {}
         for case_id, start, end in HoldPeriod.objects.filter(
             case_id__in=ids, ended_at__isnull=False
         ).values_list("case_id", "started_at", "ended_at"):
             holds.setdefault(case_id, []).append((start, end))
-        works = []
+        works, counts = [], Counter(checked=len(batch))
         for case in batch:
             case.policy = policies[case.policy_id]
-            works.append(sweep_case(case, stay=stays.get(case.pk), holds=holds.get(case.pk, []),
-                                    now=now, actor=actor))
-        counts = Counter(checked=len(batch), queued=_write(works, directory))
-        for work in works:
-            counts.update(work.counts)
+            works.append(sweep_case(case, stay=stays.get(case.pk), holds=holds.get(case.pk, ()),
+                                    now=now, actor=actor, counts=counts))
+        counts["queued"] = _write(works, directory)
         return counts
 
 
