@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from escalations.choices import ClockKind
 from escalations.sla.calendar import BusinessCalendar
@@ -126,6 +127,7 @@ def _share_of(calendar: BusinessCalendar, kind: str, start: datetime, end: datet
 
 # --- the sentence --------------------------------------------------------------------------
 
+@lru_cache(maxsize=256)
 def _amount_text(amount: Decimal, kind: str) -> str:
     number = f"{amount.normalize():f}"
     unit = ClockKind(kind).label
@@ -164,13 +166,23 @@ def _skipped_text(calendar: BusinessCalendar, days: list[date]) -> str:
     return " and ".join(parts)
 
 
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def wall_text(local: datetime) -> str:
+    """Return a local wall-clock time as 'Mon 24 Nov 14:00' (English, whatever the locale)."""
+    return (f"{DAYS[local.weekday()]} {local.day:02d} {MONTHS[local.month - 1]} "
+            f"{local.hour:02d}:{local.minute:02d}")
+
+
 def explain(
     *, calendar: BusinessCalendar, limit: Limit, anchor_at: datetime, anchor_label: str,
     due_at: datetime, pause: timedelta, risk_rating: int | None, risk_percent: int,
 ) -> str:
     """Return one or two sentences saying how due_at was computed."""
     local = calendar.local(anchor_at)
-    text = f"{_amount_text(limit.amount, limit.kind)} from {anchor_label} on {local:%a %d %b %H:%M}"
+    text = f"{_amount_text(limit.amount, limit.kind)} from {anchor_label} on {wall_text(local)}"
     if limit.kind != ClockKind.CALENDAR_HOURS:
         skipped = calendar.skipped_days(anchor_at, due_at)
         if skipped:
@@ -180,4 +192,4 @@ def explain(
     if risk_percent != 100:
         text += f"; risk {risk_rating} at {risk_percent}%"
     due_local = calendar.local(due_at)
-    return f"{text}. Due {due_local:%a %d %b %H:%M} ({calendar.time_zone})."
+    return f"{text}. Due {wall_text(due_local)} ({calendar.time_zone})."

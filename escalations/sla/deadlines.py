@@ -31,6 +31,15 @@ def policy_calendar(policy) -> BusinessCalendar:
     return cached
 
 
+def tier_limit(tier) -> Limit:
+    """Return the tier's limit, cached on the tier instance like the policy's calendar."""
+    cached = tier.__dict__.get("_limit")
+    if cached is None:
+        cached = Limit(amount=tier.limit_value, kind=tier.limit_kind, target=tier.limit_target)
+        tier.__dict__["_limit"] = cached
+    return cached
+
+
 def case_holds(case) -> list[tuple[datetime, datetime]]:
     """Return the case's finished hold periods."""
     return list(case.holds.filter(ended_at__isnull=False).values_list("started_at", "ended_at"))
@@ -54,7 +63,7 @@ def tier_deadline(case, *, tier, entered_at: datetime, holds: Holds,
         anchor, label = entered_at, f"entering {tier.name}"
     return compute_deadline(
         calendar=policy_calendar(policy),
-        limit=Limit(amount=tier.limit_value, kind=tier.limit_kind, target=tier.limit_target),
+        limit=tier_limit(tier),
         anchor_at=anchor, anchor_label=label, holds=holds, risk_rating=case.risk_rating,
         risk_percent=policy.risk_percentages.get(case.risk_rating, 100),
         warning_share=policy.warning_share,
