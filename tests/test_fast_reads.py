@@ -7,6 +7,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from escalations.bulk import bulk_insert_returning
 from escalations.fast_reads import load_instances, load_values
@@ -62,3 +64,21 @@ def test_bulk_insert_returning_gives_the_keys_in_order(make_case):
     event = CaseEvent.objects.get(pk=keys[0])
     assert event.occurred_at == at and event.recorded_at is not None
     assert bulk_insert_returning(CaseEvent, []) == []
+
+
+def test_bulk_inserts_raise_djangos_errors_and_are_logged(make_case):
+    from escalations.bulk import bulk_insert_values
+
+    case = make_case()
+    at = datetime(2026, 11, 24, 9, tzinfo=SINGAPORE)
+    rows = [{"case_id": case.pk, "kind": "escalated", "level": 1, "occurred_at": at}] * 1200
+    with CaptureQueriesContext(connection) as captured:
+        assert bulk_insert_values(CaseEvent, rows) == 1200
+    if connection.vendor == "sqlite":  # statements run on SQLite's own cursor are still logged
+        assert [query["sql"].startswith("INSERT INTO") for query in captured] == [True] * 3
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert_values(CaseEvent, [{"case_id": None, "kind": "escalated", "level": 1,
+                                        "occurred_at": at}])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert_returning(CaseEvent, [{"case_id": None, "kind": "escalated", "level": 1,
+                                           "occurred_at": at}])
