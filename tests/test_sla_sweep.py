@@ -58,6 +58,22 @@ def test_case_several_tiers_late_is_promoted_through_each_missed_tier(make_case,
     ]
 
 
+def test_sweep_history_rows_are_whole_snapshots(make_case, now):
+    """The sweep sends only what it changed; the database copies the rest of each snapshot."""
+    from escalations.services.recording import TRACKED, historical_row
+
+    case = make_case(category="out-of-stock", order_value=Decimal("99.90"), details="Story")
+    sla_sweep(now=now + timedelta(days=4))
+    case.refresh_from_db()
+    rows = [r for r in _history(case) if r.history_transition == "escalate"]
+    whole = historical_row(case, at=now, actor=None, transition="", reason="")
+    assert {name: getattr(rows[-1], name) for name in TRACKED} == {
+        name: whole[name] for name in TRACKED}
+    steps = [(r.tier, r.version, r.ticket_id, r.details, r.order_value, r.team_id) for r in rows]
+    assert steps == [(tier, version, case.ticket_id, "Story", Decimal("99.90"), case.team_id)
+                     for tier, version in [(2, 2), (3, 3), (4, 4)]]
+
+
 def test_per_tier_anchor_several_tiers_late_uses_each_breach_as_next_entry(make_case, now):
     case = make_case(category="unresolved-issue")  # complex inquiries: 1, 3, 5 business days
     sla_sweep(now=now + timedelta(days=30))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from operator import attrgetter
 
-from escalations.bulk import bulk_insert_values
+from escalations.bulk import bulk_insert_copying, bulk_insert_values
 from escalations.models import Case
 
 HistoricalCase = Case.history.model
@@ -30,6 +30,32 @@ def historical_row(case: Case, *, at: datetime, actor, transition: str, reason: 
 def history_insert(rows: list[dict[str, object]]) -> int:
     """Write historical rows built by historical_row, in bulk."""
     return bulk_insert_values(HistoricalCase, rows)
+
+
+class PartialSnapshots:
+    """History rows of cases of which a bulk writer changed only some fields (the SLA sweep).
+
+    row() keeps the case's id, the changed fields and the history columns; insert() has the
+    database copy every other tracked field from the case's row, which the caller holds locked
+    and has not changed. The rows are the ones historical_row and history_insert would write.
+    """
+
+    def __init__(self, changed: list[str]) -> None:
+        self.given = ["id", *(name for name in changed if name in TRACKED and name != "id")]
+        self._read = attrgetter(*self.given)
+        self.copied = [name for name in TRACKED if name not in self.given]
+
+    def row(self, case: Case, *, at: datetime, actor, transition: str, reason: str,
+            history_type: str = "~") -> dict[str, object]:
+        row = dict(zip(self.given, self._read(case), strict=True))
+        row.update(history_date=at, history_user_id=actor.pk if actor else None,
+                   history_change_reason=reason, history_type=history_type,
+                   history_transition=transition)
+        return row
+
+    def insert(self, rows: list[dict[str, object]]) -> int:
+        return bulk_insert_copying(HistoricalCase, rows, source=Case, key="id",
+                                   copied=self.copied)
 
 
 def case_save_with_history(

@@ -27,7 +27,7 @@ from escalations.models import Case, CaseEvent, HoldPeriod, Policy, TierStay
 from escalations.notifications.outbox import delivery_after_commit, outbox_enqueue_case_events
 from escalations.notifications.recipients import RecipientDirectory
 from escalations.services.events import NewEvent, event_build, events_insert
-from escalations.services.recording import historical_row, history_insert
+from escalations.services.recording import PartialSnapshots
 from escalations.services.reference_loading import system_user
 from escalations.sla.deadlines import REMINDER_INTERVAL, refresh_case_clock, schedule_next_check
 
@@ -36,6 +36,7 @@ CASE_FIELDS = [
     "tier", "state", "due_at", "warn_at", "ack_due_at", "sla_next_at", "at_risk", "ack_overdue",
     "sla_breached", "breach_reminded_at", "held_since", "due_explanation", "version",
 ]
+SNAPSHOTS = PartialSnapshots(CASE_FIELDS)
 STAY_FLAGS = ["left_at", "left_by", "breached_at", "warned_at", "ack_overdue_at"]
 
 
@@ -80,7 +81,7 @@ class CaseWork:
 def _snapshot(work: CaseWork, *, at: datetime, actor, transition: str, reason: str) -> None:
     work.case.version += 1
     work.history.append(
-        historical_row(work.case, at=at, actor=actor, transition=transition, reason=reason)
+        SNAPSHOTS.row(work.case, at=at, actor=actor, transition=transition, reason=reason)
     )
 
 
@@ -178,7 +179,7 @@ def _due_batch(now: datetime, size: int) -> list[Case]:
 
 def _write(works: list[CaseWork], directory: RecipientDirectory) -> int:
     bulk_update_rows([w.case for w in works], CASE_FIELDS)
-    history_insert([row for w in works for row in w.history])
+    SNAPSHOTS.insert([row for w in works for row in w.history])
     bulk_update_values(TierStay, [s for w in works for s in w.changed_stays], STAY_FLAGS)
     bulk_insert_values(TierStay, [s.new_row() for w in works for s in w.new_stays])
     events = events_insert([e for w in works for e in w.events])
