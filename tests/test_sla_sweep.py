@@ -74,6 +74,23 @@ def test_sweep_history_rows_are_whole_snapshots(make_case, now):
                      for tier, version in [(2, 2), (3, 3), (4, 4)]]
 
 
+def test_sweep_queries_do_not_grow_with_the_cases(make_case, now):
+    """Each batch reads only the fields the sweep needs, and never one case at a time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    later = now + timedelta(hours=25)
+    for _ in range(2):
+        make_case(category="out-of-stock", now=now)
+    with CaptureQueriesContext(connection) as few:
+        assert sla_sweep(now=later)["promoted"] == 2
+    for _ in range(6):
+        make_case(category="out-of-stock", now=now)
+    with CaptureQueriesContext(connection) as many:
+        assert sla_sweep(now=later)["promoted"] == 6
+    assert len(many) == len(few)
+
+
 def test_per_tier_anchor_several_tiers_late_uses_each_breach_as_next_entry(make_case, now):
     case = make_case(category="unresolved-issue")  # complex inquiries: 1, 3, 5 business days
     sla_sweep(now=now + timedelta(days=30))

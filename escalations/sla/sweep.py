@@ -36,6 +36,10 @@ CASE_FIELDS = [
     "tier", "state", "due_at", "warn_at", "ack_due_at", "sla_next_at", "at_risk", "ack_overdue",
     "sla_breached", "breach_reminded_at", "held_since", "due_explanation", "version",
 ]
+# What the sweep reads of a due case: what it writes and what deadlines and recipients need.
+# The rest of each history snapshot is copied by the database (SNAPSHOTS).
+CASE_READS = [*CASE_FIELDS, "policy", "opened_at", "risk_rating", "team", "assignee",
+              "confidential"]
 SNAPSHOTS = PartialSnapshots(CASE_FIELDS)
 STAY_FLAGS = ["left_at", "left_by", "breached_at", "warned_at", "ack_overdue_at"]
 
@@ -171,7 +175,7 @@ def sweep_case(case: Case, *, stay: Stay | None, holds, now: datetime, actor,
 def _due_batch(now: datetime, size: int) -> list[Case]:
     queryset = Case.objects.filter(
         sla_next_at__lte=now, state__in=[CaseState.OPEN, CaseState.IN_PROGRESS]
-    ).order_by("sla_next_at", "pk")
+    ).only(*CASE_READS).order_by("sla_next_at", "pk")
     if connection.features.has_select_for_update_skip_locked:
         queryset = queryset.select_for_update(skip_locked=True)
     return load_instances(queryset[:size])
