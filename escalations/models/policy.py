@@ -68,9 +68,10 @@ class Policy(models.Model):
                 "owner_role").prefetch_related("informed_roles")
         }
 
-    @property
+    @cached_property
     def top_level(self) -> int:
-        """Return the level of the highest tier (0 for a policy without tiers)."""
+        """Return the level of the highest tier (0 for a policy without tiers; cached with
+        tier_map)."""
         return max(self.tier_map, default=0)
 
     @cached_property
