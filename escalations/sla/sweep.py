@@ -41,6 +41,10 @@ CASE_FIELDS = [
 CASE_READS = [*CASE_FIELDS, "policy", "opened_at", "risk_rating", "team", "assignee",
               "confidential"]
 SNAPSHOTS = PartialSnapshots(CASE_FIELDS)
+# Cases per transaction. Each batch holds its rows' locks (on SQLite the database's write lock)
+# for about a third of a second at 1,000; smaller batches rewrite the same index pages in more
+# transactions (on SQLite 500 per batch made the benchmark's sweep about 20% slower).
+BATCH_SIZE = 1000
 STAY_FLAGS = ["left_at", "left_by", "breached_at", "warned_at", "ack_overdue_at"]
 
 
@@ -220,7 +224,7 @@ def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int,
         return counts
 
 
-def sla_sweep(*, now: datetime | None = None, batch_size: int = 500) -> dict:
+def sla_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> dict:
     """Run one sweep over every case due for a check at now; return what it did."""
     now = now or timezone.now()
     actor = system_user()

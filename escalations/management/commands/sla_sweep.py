@@ -6,7 +6,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from escalations.sla.sweep import sla_sweep
+from escalations.sla.sweep import BATCH_SIZE, sla_sweep
 
 
 def parse_now(value: str) -> datetime:
@@ -26,9 +26,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--now", type=parse_now, default=None,
                             help="Run as if it were this moment (ISO-8601).")
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
 
-    def handle(self, *args, now=None, batch_size: int = 500, **options) -> None:
+    def handle(self, *args, now=None, batch_size: int = BATCH_SIZE, **options) -> None:
         result = sla_sweep(now=now, batch_size=batch_size)
         keys = ("promoted", "warned", "checked", "now")
         self.stdout.write(json.dumps({key: result[key] for key in keys}))
