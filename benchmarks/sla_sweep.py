@@ -62,6 +62,10 @@ def settle() -> None:
     otherwise slow every later update of the same rows, floor and sweep alike."""
     from django.db import connection
 
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
