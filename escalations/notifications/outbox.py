@@ -52,6 +52,14 @@ def delivery_after_commit() -> None:
     transaction.on_commit(_kick)
 
 
+def _label(person: User) -> str:
+    """'Name <address>', kept on the user instance (a sweep writes thousands for a few people)."""
+    label = person.__dict__.get("_outbox_label")
+    if label is None:
+        label = person.__dict__["_outbox_label"] = f"{person} <{person.email}>"
+    return label
+
+
 def _rows_for(event: CaseEvent | NewEvent, case: Case, people: list[User],
               team: Team) -> list[dict]:
     """The outbox rows of one event, as {attname: value} (written by bulk_insert_values)."""
@@ -67,8 +75,7 @@ def _rows_for(event: CaseEvent | NewEvent, case: Case, people: list[User],
         if channel in WANTS_EMAIL or (channel in WANTS_CHAT and not webhook):
             if person.email:
                 rows.append({**queued, "channel": Channel.EMAIL, "recipient": person.email,
-                             "recipient_user_id": person.pk,
-                             "recipient_label": f"{person} <{person.email}>"})
+                             "recipient_user_id": person.pk, "recipient_label": _label(person)})
     if webhook and (chatters or event.kind in GROUP_EVENTS):
         mentions = ", ".join(str(p) for p in (chatters or people))
         rows.append({**queued, "channel": Channel.CHAT, "recipient": webhook,

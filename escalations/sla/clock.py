@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from escalations.choices import ClockKind
 from escalations.sla.calendar import BusinessCalendar
@@ -25,9 +26,8 @@ class Limit:
     target: Decimal | None = None
 
 
-@dataclass(frozen=True)
-class Deadline:
-    """When a case is due and warned, and why."""
+class Deadline(NamedTuple):
+    """When a case is due and warned, and why (a tuple: the sweep builds thousands)."""
 
     due_at: datetime
     warn_at: datetime
@@ -36,6 +36,8 @@ class Deadline:
 
 def scaled(amount: Decimal, percent: int) -> Decimal:
     """Return amount shortened to percent of itself."""
+    if percent == 100:
+        return amount
     return amount * Decimal(percent) / Decimal(100)
 
 

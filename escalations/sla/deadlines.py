@@ -71,10 +71,11 @@ def tier_deadline(case, *, tier, entered_at: datetime, holds: Holds,
 
 
 def refresh_case_clock(case, *, entered_at: datetime, holds: Holds, new_stay: bool,
-                       anchor_label: str = "") -> None:
+                       anchor_label: str = "", schedule: bool = True) -> None:
     """Recompute the case's due, warning and acknowledgement moments and its next check.
 
-    new_stay clears the per-stay flags (at risk, not acknowledged) when the case enters a tier.
+    new_stay clears the per-stay flags (at risk, not acknowledged) when the case enters a tier;
+    schedule=False leaves the next check to the caller (the sweep sets it once per case).
     """
     tier = case.current_tier
     deadline = tier_deadline(case, tier=tier, entered_at=entered_at, holds=holds,
@@ -96,7 +97,8 @@ def refresh_case_clock(case, *, entered_at: datetime, holds: Holds, new_stay: bo
                 policy_calendar(case.policy), entered_at, tier.ack_kind or ClockKind.BUSINESS_HOURS,
                 tier.ack_value,
             )
-    schedule_next_check(case)
+    if schedule:
+        schedule_next_check(case)
 
 
 def clear_case_clock(case) -> None:

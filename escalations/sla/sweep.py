@@ -93,11 +93,20 @@ def _snapshot(work: CaseWork, *, at: datetime, actor, transition: str, reason: s
     )
 
 
+def _breach_reason(tier) -> str:
+    """'SLA breached: <limit> at tier <name>', kept on the tier instance (loaded per sweep)."""
+    reason = tier.__dict__.get("_breach_reason")
+    if reason is None:
+        reason = tier.__dict__["_breach_reason"] = (
+            f"SLA breached: {tier.limit_display} at tier {tier.name}")
+    return reason
+
+
 def _promote_or_breach(work: CaseWork, *, now: datetime, actor, holds) -> None:
     case = work.case
     while case.due_at is not None and case.due_at <= now and case.breach_reminded_at is None:
         at, tier = case.due_at, case.current_tier
-        reason = f"SLA breached: {tier.limit_display} at tier {tier.name}"
+        reason = _breach_reason(tier)
         if work.stay is not None:
             work.stay.breached_at = at
         if not case.has_next_tier():  # escalate's condition; escalate() checks it again
@@ -118,7 +127,7 @@ def _promote_or_breach(work: CaseWork, *, now: datetime, actor, holds) -> None:
             case.held_since = None
         case.escalate()
         case.sla_breached = True
-        refresh_case_clock(case, entered_at=at, holds=holds, new_stay=True)
+        refresh_case_clock(case, entered_at=at, holds=holds, new_stay=True, schedule=False)
         work.stay = Stay(
             pk=None, case_id=case.pk, level=case.tier, tier_name=case.current_tier.name,
             entered_at=at, due_at=case.due_at, entered_by_id=actor.pk if actor else None,
