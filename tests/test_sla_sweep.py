@@ -91,6 +91,31 @@ def test_sweep_queries_do_not_grow_with_the_cases(make_case, now):
     assert len(many) == len(few)
 
 
+def test_sweep_gives_the_garbage_collector_back_as_it_found_it(make_case, now, monkeypatch):
+    import gc
+
+    make_case(category="out-of-stock")
+    assert gc.isenabled()
+    sla_sweep(now=now + timedelta(hours=25))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        sla_sweep(now=now + timedelta(hours=50))
+        assert not gc.isenabled()  # the caller's choice is kept
+    finally:
+        gc.enable()
+    make_case(category="out-of-stock")
+
+    def fail(*args, **kwargs):
+        assert not gc.isenabled()  # paused while batches run
+        raise RuntimeError("batch failed")
+
+    monkeypatch.setattr(sweep_module, "sweep_batch", fail)
+    with pytest.raises(RuntimeError):
+        sla_sweep(now=now + timedelta(hours=25))
+    assert gc.isenabled()
+
+
 def test_per_tier_anchor_several_tiers_late_uses_each_breach_as_next_entry(make_case, now):
     case = make_case(category="unresolved-issue")  # complex inquiries: 1, 3, 5 business days
     sla_sweep(now=now + timedelta(days=30))

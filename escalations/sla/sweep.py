@@ -12,8 +12,11 @@ the batch either fully promoted or untouched, and the next sweep finishes the jo
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -233,6 +236,24 @@ def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int,
         return counts
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (reference counting still frees every batch).
+
+    A batch allocates tens of thousands of small objects (instances, rows, events); each
+    allocation threshold would otherwise scan them, and now and then every object of the
+    process: about a tenth of the sweep's time. A sweep of 10,000 cases leaves a few hundred
+    objects in reference cycles, collected once the collector runs again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def sla_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> dict:
     """Run one sweep over every case due for a check at now; return what it did."""
     now = now or timezone.now()
@@ -241,9 +262,10 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> d
     directory = RecipientDirectory()
     totals: Counter = Counter()
     try:
-        while (counts := sweep_batch(now=now, actor=actor, policies=policies, size=batch_size,
-                                     directory=directory)) is not None:
-            totals.update(counts)
+        with _collector_paused():
+            while (counts := sweep_batch(now=now, actor=actor, policies=policies,
+                                         size=batch_size, directory=directory)) is not None:
+                totals.update(counts)
     finally:
         # One delivery request for the whole sweep, not one per batch; also when a later batch
         # failed, for the notifications of the batches already committed.
