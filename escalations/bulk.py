@@ -24,10 +24,6 @@ from django.utils import timezone
 _PLAIN = {"CharField", "TextField", "SlugField", "IntegerField", "SmallIntegerField",
           "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
           "PositiveBigIntegerField", "BooleanField", "ForeignKey", "AutoField", "BigAutoField"}
-# Texts of aware datetimes already converted for SQLite, by the connection's zone; an aware
-# datetime hashes by its instant, and the text is of that instant, so equal keys give equal text.
-_SQLITE_TEXTS: dict[object, dict] = {}
-_SQLITE_TEXTS_MAX = 200_000
 ROWS_PER_STATEMENT = 500
 
 
@@ -51,9 +47,12 @@ def _converter(field: models.Field, connection) -> Callable[[object], object] | 
 
 
 def _sqlite_datetime(field: models.Field, connection) -> Callable[[object], object]:
-    """Aware datetimes as SQLite's backend stores them (naive text in the connection's zone)."""
-    zone = connection.timezone
-    texts = _SQLITE_TEXTS.setdefault(zone, {})
+    """Aware datetimes as SQLite's backend stores them (naive text in the connection's zone).
+
+    Texts are kept for the call (rows of one call share many moments: an event's time in each
+    of its outbox rows); an aware datetime hashes by its instant, as its text is of the instant.
+    """
+    zone, texts = connection.timezone, {}
 
     def convert(value):
         if value is None:
@@ -63,8 +62,6 @@ def _sqlite_datetime(field: models.Field, connection) -> Callable[[object], obje
             return text
         if value.tzinfo is None:  # Django's own path (and its warning about naive datetimes)
             return field.get_db_prep_save(value, connection)
-        if len(texts) >= _SQLITE_TEXTS_MAX:
-            texts.clear()
         text = texts[value] = str(value.astimezone(zone).replace(tzinfo=None))
         return text
 
