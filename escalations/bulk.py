@@ -5,11 +5,13 @@ each value through the ORM; at thousands of rows that costs more than the databa
 SQLite gets multi-row INSERTs of a few hundred rows each (about half the time of executemany's
 row-by-row statements) and one prepared UPDATE over many parameter sets (executemany), and
 PostgreSQL its own bulk paths: COPY for inserts and one UPDATE … FROM unnest(arrays) per call
-for updates. Rows whose ids are needed are inserted with multi-row INSERT … RETURNING (as
-Django's bulk_create does on both databases). Values are read with attrgetter/itemgetter and
-only the columns that need it are converted. Both paths are exercised by the test suite on its
-database (CI runs both). Callers lock the rows first and write the history rows themselves.
+for updates. Rows whose ids are needed are inserted with … RETURNING (multi-row VALUES on
+SQLite, unnest of typed arrays on PostgreSQL, as Django's bulk_create does). Values are read
+with attrgetter/itemgetter and only the columns that need it are converted. Both paths are
+exercised by the test suite on its database (CI runs both). Callers lock the rows first and
+write the history rows themselves.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -213,17 +215,12 @@ def bulk_insert_values(model: type[models.Model], rows: Sequence[dict[str, objec
     return _insert(model, fields, _dict_rows(rows, fields, connection), connection)
 
 
-def _max_params(connection) -> int:
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    return 65_535 if connection.vendor == "postgresql" else connection.features.max_query_params
-
-
 def _rows_per_statement(connection, columns: int) -> int:
-    """Rows per multi-row INSERT: a few hundred (fastest measured on SQLite), within the
-    database's limit on parameters."""
-    return max(1, min(ROWS_PER_STATEMENT, _max_params(connection) // columns))
+    """Rows per multi-row statement on SQLite: a few hundred (fastest measured), within its
+    limit on parameters."""
+    connection.ensure_connection()
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(ROWS_PER_STATEMENT, limit // columns))
 
 
 def bulk_insert_returning(model: type[models.Model], rows: Sequence[dict[str, object]]) -> list:
@@ -241,7 +238,7 @@ def bulk_insert_returning(model: type[models.Model], rows: Sequence[dict[str, ob
     values = _dict_rows(rows, fields, connection)
     quote = connection.ops.quote_name
     head = (f"INSERT INTO {quote(model._meta.db_table)} "
-            f"({', '.join(quote(field.column) for field in fields)}) VALUES ")
+            f"({', '.join(quote(field.column) for field in fields)})")
     tail = f" RETURNING {quote(model._meta.pk.column)}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -249,13 +246,13 @@ def bulk_insert_returning(model: type[models.Model], rows: Sequence[dict[str, ob
             # otherwise parse thousands of %s marks per statement.
             arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
             names = ", ".join(f"c{index}" for index in range(len(fields)))
-            cursor.execute(f"{head.removesuffix(' VALUES ')} SELECT {names} FROM unnest({arrays}) "
+            cursor.execute(f"{head} SELECT {names} FROM unnest({arrays}) "
                            f"WITH ORDINALITY AS v({names}, seq) ORDER BY seq{tail}",
                            list(map(list, zip(*values, strict=True))))
             returned = cursor.fetchall()
         else:
-            _, returned = _multi_row(connection, cursor, head, len(fields), values, tail=tail,
-                                     returning=True)
+            _, returned = _multi_row(connection, cursor, f"{head} VALUES ", len(fields), values,
+                                     tail=tail, returning=True)
     keys = [key for (key,) in returned]
     if len(keys) != len(values):
         raise RuntimeError(f"{model.__name__}: inserted {len(values)} rows, got {len(keys)} keys")

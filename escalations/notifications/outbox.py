@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from escalations.bulk import bulk_insert_values
+from escalations.instance_cache import kept_on
 from escalations.models import (
     Case,
     CaseEvent,
@@ -54,10 +55,7 @@ def delivery_after_commit() -> None:
 
 def _label(person: User) -> str:
     """'Name <address>', kept on the user instance (a sweep writes thousands for a few people)."""
-    label = person.__dict__.get("_outbox_label")
-    if label is None:
-        label = person.__dict__["_outbox_label"] = f"{person} <{person.email}>"
-    return label
+    return kept_on(person, "_outbox_label", lambda: f"{person} <{person.email}>")
 
 
 def _rows_for(event: CaseEvent | NewEvent, case: Case, people: list[User],

@@ -20,7 +20,13 @@ def historical_row(case: Case, *, at: datetime, actor, transition: str, reason: 
     Bulk writers (the SLA sweep, the importer) bump the version themselves and write these rows
     with history_insert, so the audit trail is the one a save() would have written.
     """
-    row = dict(zip(TRACKED, _read_tracked(case), strict=True))
+    return _with_history_columns(dict(zip(TRACKED, _read_tracked(case), strict=True)), at=at,
+                                 actor=actor, transition=transition, reason=reason,
+                                 history_type=history_type)
+
+
+def _with_history_columns(row: dict[str, object], *, at: datetime, actor, transition: str,
+                          reason: str, history_type: str) -> dict[str, object]:
     row.update(history_date=at, history_user_id=actor.pk if actor else None,
                history_change_reason=reason, history_type=history_type,
                history_transition=transition)
@@ -47,11 +53,9 @@ class PartialSnapshots:
 
     def row(self, case: Case, *, at: datetime, actor, transition: str, reason: str,
             history_type: str = "~") -> dict[str, object]:
-        row = dict(zip(self.given, self._read(case), strict=True))
-        row.update(history_date=at, history_user_id=actor.pk if actor else None,
-                   history_change_reason=reason, history_type=history_type,
-                   history_transition=transition)
-        return row
+        return _with_history_columns(dict(zip(self.given, self._read(case), strict=True)),
+                                     at=at, actor=actor, transition=transition, reason=reason,
+                                     history_type=history_type)
 
     def insert(self, rows: list[dict[str, object]]) -> int:
         return bulk_insert_copying(HistoricalCase, rows, source=Case, key="id",

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from escalations.choices import CaseState, ClockAnchor, ClockKind
+from escalations.instance_cache import kept_on
 from escalations.sla.calendar import BusinessCalendar, calendar_from_rows
 from escalations.sla.clock import Deadline, Limit, add_on_clock, compute_deadline
 
@@ -17,27 +18,24 @@ Holds = Sequence[tuple[datetime, datetime]]
 
 
 def policy_calendar(policy) -> BusinessCalendar:
-    """Return the business calendar of a policy, cached on the policy instance."""
-    cached = policy.__dict__.get("_calendar")
-    if cached is None:
+    """Return the business calendar of a policy, kept on the policy instance."""
+
+    def make() -> BusinessCalendar:
         hours = {row.weekday: (row.opens, row.closes) for row in policy.working_hours.all()}
-        cached = calendar_from_rows(
+        return calendar_from_rows(
             time_zone=policy.time_zone, country=policy.holiday_country,
             subdivision=policy.holiday_subdivision,
             custom=policy.custom_holidays.values_list("date", flat=True),
             working_hours=hours or None,
         )
-        policy.__dict__["_calendar"] = cached
-    return cached
+
+    return kept_on(policy, "_calendar", make)
 
 
 def tier_limit(tier) -> Limit:
-    """Return the tier's limit, cached on the tier instance like the policy's calendar."""
-    cached = tier.__dict__.get("_limit")
-    if cached is None:
-        cached = Limit(amount=tier.limit_value, kind=tier.limit_kind, target=tier.limit_target)
-        tier.__dict__["_limit"] = cached
-    return cached
+    """Return the tier's limit, kept on the tier instance like the policy's calendar."""
+    return kept_on(tier, "_limit", lambda: Limit(amount=tier.limit_value, kind=tier.limit_kind,
+                                                 target=tier.limit_target))
 
 
 def case_holds(case) -> list[tuple[datetime, datetime]]:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from escalations.bulk import bulk_insert_values, bulk_update_rows, bulk_update_values
 from escalations.choices import CaseState, Transition
 from escalations.fast_reads import load_instances, load_values
+from escalations.instance_cache import kept_on
 from escalations.models import Case, CaseEvent, HoldPeriod, Policy, TierStay
 from escalations.notifications.outbox import delivery_after_commit, outbox_enqueue_case_events
 from escalations.notifications.recipients import RecipientDirectory
@@ -98,11 +99,8 @@ def _snapshot(work: CaseWork, *, at: datetime, actor, transition: str, reason: s
 
 def _breach_reason(tier) -> str:
     """'SLA breached: <limit> at tier <name>', kept on the tier instance (loaded per sweep)."""
-    reason = tier.__dict__.get("_breach_reason")
-    if reason is None:
-        reason = tier.__dict__["_breach_reason"] = (
-            f"SLA breached: {tier.limit_display} at tier {tier.name}")
-    return reason
+    return kept_on(tier, "_breach_reason",
+                   lambda: f"SLA breached: {tier.limit_display} at tier {tier.name}")
 
 
 def _promote_or_breach(work: CaseWork, *, now: datetime, actor, holds) -> None:
