@@ -8,6 +8,7 @@ class EscalationsAdminSite(admin.AdminSite):
     site_title = "Escalations"
     index_title = "Escalations"
     index_template = "admin/escalations_index.html"
+    site_url = None  # the admin is the whole product: no "View site" link to a public site
 
     def index(self, request, extra_context=None):
         extra_context = extra_context or {}

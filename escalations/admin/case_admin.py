@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -35,7 +33,7 @@ from escalations.admin.import_forms import (
     mapping_lines,
 )
 from escalations.admin.pagination import CappedCountPaginator
-from escalations.choices import CaseState, Transition
+from escalations.choices import ACTIVE_STATES, CaseState, Transition
 from escalations.models import Case, Category
 from escalations.notifications.rendering import case_stays, case_timeline
 from escalations.permissions import can_edit_case, can_run_transition, can_see_case
@@ -80,6 +78,7 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = CappedCountPaginator
+    view_on_site = False  # the case page is the case's only page
     list_per_page = 50
     actions = [escalate_selected, assign_selected]
     inlines = [NoteInline, AttachmentInline, StayInline, EventInline]
@@ -163,6 +162,9 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         return request.user.has_perm("escalations.assign_case")
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.state not in ACTIVE_STATES:
+            # A resolved or closed case is a record: reopen it to change its details.
+            return [*self.readonly_fields, *CaseAdminForm.Meta.fields]
         fields = list(self.readonly_fields)
         if obj is not None:
             fields.append("policy")
@@ -288,14 +290,20 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         obj._loaded_version = case.version
 
     def save_formset(self, request, form, formset, change: bool) -> None:
+        """Add the new log entries (and evidence) through the services.
+
+        Written entries never change, so only new forms are saved; the formset's record of
+        what it saved is filled in as `formset.save()` would, for the admin's change message.
+        """
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         if formset.model is NoteInline.model:
-            for note_form in formset.forms:
-                if note_form.has_changed() and not note_form.instance.pk:
+            for note_form in formset.extra_forms:
+                if note_form.has_changed() and not note_form.cleaned_data.get("DELETE"):
                     cleaned = note_form.cleaned_data
-                    services.case_add_note(
+                    formset.new_objects.append(services.case_add_note(
                         case=form.instance, actor=request.user, body=cleaned["body"],
                         kind=cleaned["kind"], parent=cleaned.get("parent"),
-                    )
+                    ))
             return
         instances = formset.save(commit=False)
         for instance in instances:
@@ -305,8 +313,11 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = extra_context or {}
-        extra_context["category_guidance"] = {
-            str(pk): guidance for pk, guidance in Category.objects.values_list("pk", "guidance")
+        extra_context["category_defaults"] = {
+            str(pk): {"guidance": guidance, "policy": policy_id, "confidential": confidential}
+            for pk, guidance, policy_id, confidential in Category.objects.values_list(
+                "pk", "guidance", "default_policy_id", "confidential_by_default"
+            )
         }
         extra_context["escalation_procedure"] = ESCALATION_PROCEDURE
         if object_id:
@@ -318,10 +329,6 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         except CASE_ERRORS as error:
             self.message_user(request, _error_text(error), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
-
-    def render_change_form(self, request, context, *args, **kwargs):
-        context["category_guidance_json"] = json.dumps(context.get("category_guidance", {}))
-        return super().render_change_form(request, context, *args, **kwargs)
 
     # --- transitions ----------------------------------------------------------------------
 

@@ -24,3 +24,14 @@ class CaseAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["seen_version"].initial = self.instance.version
+        if "policy" in self.fields:
+            # On a new case the policy follows the category unless someone picks another.
+            self.fields["policy"].required = False
+            self.fields["policy"].help_text = "Leave empty for the category's policy."
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        category = cleaned.get("category")
+        if "policy" in self.fields and not cleaned.get("policy") and category is not None:
+            cleaned["policy"] = category.default_policy
+        return cleaned

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.selectors import sees_confidential, visible_team_ids
-from escalations.choices import CaseState, NoteKind, Transition
+from escalations.choices import ACTIVE_STATES, CaseState, NoteKind, Transition
 from escalations.models import Case, CaseConflict, CaseEvent, CaseNote, Category
 from escalations.permissions import can_edit_case, can_see_case
 from escalations.services import stays
@@ -90,6 +90,11 @@ def case_update(
     changed = [name for name, value in changes.items() if getattr(locked, name) != value]
     if not changed:
         return locked
+    if locked.state not in ACTIVE_STATES:
+        raise ValidationError(
+            f"Case {locked.ticket_id} is {locked.get_state_display().lower()}: its details are "
+            "the record of how it ended. Reopen it to change them, or add a note."
+        )
     if "team" in changes and not _may_work_for_team(actor, changes["team"].pk):
         raise CasePermissionDenied(f"{actor} may not move cases to team {changes['team']}.")
     if "confidential" in changed and not changes["confidential"] and not sees_confidential(actor):

@@ -1,0 +1,68 @@
+"""The case form as people submit it: edit details, add notes, add a case."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from escalations.models import Case, CaseNote
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_team_lead_edits_a_detail_and_adds_a_note_in_one_save(page, login, shot, make_user,
+                                                             make_case):
+    lead = make_user("team-lead")
+    case = make_case(now=timezone.now() - timedelta(hours=2))
+    login(lead)
+
+    page.goto(f"/admin/escalations/case/{case.pk}/change/")
+    page.fill("#id_order_number", "SO-778")
+    page.locator("textarea[name='notes-0-body']").fill("Called the customer; replacement found.")
+    shot("case-form-filled")
+    page.click("input[name='_continue']")
+
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    shot("case-form-saved")
+    case.refresh_from_db()
+    assert case.order_number == "SO-778"
+    note = CaseNote.objects.get(case=case)
+    assert (note.body, note.author) == ("Called the customer; replacement found.", lead)
+    expect(page.locator("body")).to_contain_text("Called the customer; replacement found.")
+
+
+def test_agent_adds_a_case_from_a_category(page, login, shot, make_user):
+    agent = make_user("agent")
+    login(agent)
+
+    page.goto("/admin/escalations/case/add/")
+    page.fill("#id_ticket_id", "HS-1001")
+    page.select_option("#id_category", label="Fraud / scam accusation")
+    expect(page.locator("#category-guidance")).to_contain_text("straight to a supervisor")
+    expect(page.locator("#id_policy option:checked")).to_have_text(
+        "S-Club Escalation for Complex Inquiries")
+    expect(page.locator("#id_confidential")).not_to_be_checked()
+    page.select_option("#id_risk_rating", "4")
+    page.fill("#id_customer_name", "Dana Reyes")
+    page.fill("#id_summary", "Customer says our shop is a scam")
+    shot("add-case-filled")
+    page.click("input[name='_continue']")
+
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    shot("add-case-saved")
+    case = Case.objects.get(ticket_id="HS-1001")
+    assert case.policy == case.category.default_policy
+    assert case.created_by == agent
+
+
+def test_a_confidential_category_ticks_confidential_on_the_add_form(page, login, make_user):
+    login(make_user("agent"))
+
+    page.goto("/admin/escalations/case/add/")
+    page.select_option("#id_category", label="Compliance & legal")
+
+    expect(page.locator("#id_confidential")).to_be_checked()

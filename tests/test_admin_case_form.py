@@ -1,0 +1,62 @@
+"""The case form's rules that hold whatever the browser sends."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from escalations.choices import Outcome
+from escalations.models import Case, CaseNote
+from escalations.services import case_resolve, case_update
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def resolved_case(make_case, admin_user):
+    case = make_case(summary="As it ended")
+    return case_resolve(case=case, actor=admin_user, resolution_plan="Refunded",
+                        outcome=Outcome.ISSUE_RESOLVED)
+
+
+def test_a_resolved_case_refuses_edits_of_its_details(resolved_case, admin_user):
+    with pytest.raises(ValidationError, match="Reopen it"):
+        case_update(case=resolved_case, actor=admin_user, changes={"summary": "Rewritten"})
+
+    assert Case.objects.get(pk=resolved_case.pk).summary == "As it ended"
+
+
+def test_a_resolved_case_page_shows_its_details_as_text_and_still_takes_notes(
+        client, resolved_case, make_user):
+    lead = make_user("team-lead")
+    client.force_login(lead)
+    url = f"/admin/escalations/case/{resolved_case.pk}/change/"
+
+    page = client.get(url).content.decode()
+    assert 'name="summary"' not in page
+    assert "As it ended" in page
+
+    response = client.post(url, {
+        "summary": "Rewritten", "seen_version": resolved_case.version,
+        "notes-TOTAL_FORMS": "1", "notes-INITIAL_FORMS": "0",
+        "notes-0-kind": "internal_note", "notes-0-body": "Customer thanked us.",
+        "attachments-TOTAL_FORMS": "0", "attachments-INITIAL_FORMS": "0",
+        "stays-TOTAL_FORMS": "0", "stays-INITIAL_FORMS": "0",
+        "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
+        "_continue": "1",
+    })
+
+    assert response.status_code == 302
+    assert Case.objects.get(pk=resolved_case.pk).summary == "As it ended"
+    assert CaseNote.objects.get(case=resolved_case).body == "Customer thanked us."
+
+
+def test_the_site_root_leads_to_the_admin_and_no_link_points_elsewhere(client, admin_user,
+                                                                      make_case):
+    assert client.get("/")["Location"] == "/admin/"
+    client.force_login(admin_user)
+    case = make_case()
+    index = client.get("/admin/").content.decode()
+    page = client.get(f"/admin/escalations/case/{case.pk}/change/").content.decode()
+    assert "View site" not in index
+    assert "View on site" not in page
