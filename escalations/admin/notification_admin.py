@@ -67,8 +67,16 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
             rendered = render(obj, context)
         except TemplateSyntaxError as error:
             return format_html('<span style="color:#c00">Template error: {}</span>', error)
+        # The HTML email is shown in a sandboxed frame (no scripts, no access to the admin);
+        # format_html escapes it into the srcdoc attribute like every other part.
         return format_html(
             "<p><strong>Subject:</strong> {}</p><pre style='white-space:pre-wrap'>{}</pre>"
-            "<p><strong>Chat:</strong> {}</p>",
-            rendered.subject, rendered.text, rendered.chat,
+            "{}<p><strong>Chat:</strong> {}</p>",
+            rendered.subject, rendered.text,
+            format_html(
+                '<p><strong>HTML:</strong></p><iframe sandbox="" title="HTML email preview" '
+                'srcdoc="{}" style="width:100%;height:24em;border:1px solid #ccc"></iframe>',
+                rendered.html,
+            ) if rendered.html else "",
+            rendered.chat,
         )

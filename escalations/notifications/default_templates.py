@@ -64,13 +64,27 @@ TEMPLATES = {
         "Case {{ case.ticket_id }} was closed after follow-up.\n\n" + _CASE_LINES + "\n\n"
         + _SUMMARY,
     ),
+    # One draft per situation: resolved (or closed), paused, being handled. hold_reason and
+    # resolved_on come from the briefing service.
     "customer_briefing": (
         "Update on your case {{ case.ticket_id }}",
         "Dear {{ case.customer_name }},\n\n"
+        "{% if case.state == 'resolved' or case.state == 'closed' %}"
+        "Thank you for your patience. Your case {{ case.ticket_id }} was resolved"
+        "{% if resolved_on %} on {{ resolved_on }}{% endif %}.\n"
+        "{% if case.outcome %}Outcome: {{ case.get_outcome_display }}.\n{% endif %}"
+        "{% if case.resolution_plan %}What we did: {{ case.resolution_plan }}\n{% endif %}\n"
+        "If anything is still not right, reply to this email and we will look into it again."
+        "{% elif case.state == 'on_hold' %}"
+        "Your case {{ case.ticket_id }} is paused for now"
+        "{% if hold_reason %}: {{ hold_reason }}{% endif %}.\n\n"
+        "We will pick it up again as soon as we can and keep you informed."
+        "{% else %}"
         "Thank you for your patience. Your case {{ case.ticket_id }} is being handled by our "
         "{{ tier.name }} team.\n"
         "{% if due %}We expect to have a resolution for you by {{ due }}.\n{% endif %}\n"
-        "We will keep you informed of any progress.\n\nKind regards,\n{{ sender }}",
+        "We will keep you informed of any progress."
+        "{% endif %}\n\nKind regards,\n{{ sender }}",
     ),
     "digest": (
         "Open escalations: {{ total }} ({{ overdue }} overdue)",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.template import Context, Template
 from django.utils import timezone
 
 from accounts.models import User
 from escalations.choices import ACTIVE_STATES, CaseState
 from escalations.models import Channel, NotificationEvent
 from escalations.notifications.outbox import outbox_enqueue_message
-from escalations.notifications.rendering import case_url, template_for
+from escalations.notifications.rendering import case_url, render, template_for
 from escalations.selectors import cases_visible_to, with_tier_name
 
 # Roles from this rank up get the digest (assistant managers, managers and above).
@@ -61,12 +60,10 @@ def digest_send(*, now: datetime | None = None) -> int:
         context = digest_context(user, now=now)
         if context is None:
             continue
-        text = Template(template.body_text).render(Context(context, autoescape=False))
-        html = Template(template.body_html).render(Context(context)) if template.body_html else ""
-        subject = Template(template.subject).render(Context(context, autoescape=False))
+        rendered = render(template, context)
         outbox_enqueue_message(
             event=NotificationEvent.DIGEST, channel=Channel.EMAIL, recipient=user.email,
-            subject=" ".join(subject.split()), body_text=text, body_html=html,
+            subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
             recipient_user=user, label=f"{user} <{user.email}>", now=now,
         )
         sent += 1

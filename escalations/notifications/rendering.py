@@ -18,6 +18,12 @@ from escalations.sla.deadlines import policy_calendar
 
 @dataclass(frozen=True)
 class Rendered:
+    """A rendered notification: plain strings, none of them marked safe for a web page.
+
+    `html` is an HTML email document (its variables escaped); shown in an admin page it must
+    be escaped again or isolated, like any other text.
+    """
+
     subject: str
     text: str
     html: str
@@ -35,16 +41,33 @@ def template_for(event: str) -> NotificationTemplate:
                                 chat_text=default_templates.CHAT)
 
 
+def _unmarked(rendered: str) -> str:
+    """Return the text of a template's output without the "safe" mark Django puts on it.
+
+    Template.render marks its output safe even with autoescape off, where variables went in
+    raw: left marked, a customer's "</textarea><script>" would pass unescaped into any page or
+    format_html that shows the text.
+    """
+    return str.__str__(rendered)
+
+
+def render_text(source: str, context: dict) -> str:
+    """Render a plain-text template (variables unescaped) to text that is not marked safe."""
+    return _unmarked(Template(source).render(Context(context, autoescape=False))) if source else ""
+
+
+def render_html(source: str, context: dict) -> str:
+    """Render an HTML email template, its variables escaped."""
+    return _unmarked(Template(source).render(Context(context))) if source else ""
+
+
 def render(template: NotificationTemplate, context: dict) -> Rendered:
     """Render the template's parts: text parts unescaped, the HTML part escaped."""
-
-    def plain(source: str) -> str:
-        return Template(source).render(Context(context, autoescape=False)) if source else ""
-
-    html = Template(template.body_html).render(Context(context)) if template.body_html else ""
     return Rendered(
-        subject=" ".join(plain(template.subject).split())[:300], text=plain(template.body_text),
-        html=html, chat=plain(template.chat_text).strip(),
+        subject=" ".join(render_text(template.subject, context).split())[:300],
+        text=render_text(template.body_text, context),
+        html=render_html(template.body_html, context),
+        chat=render_text(template.chat_text, context).strip(),
     )
 
 

@@ -8,19 +8,37 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from escalations.choices import NoteKind
+from escalations.choices import CaseState, NoteKind
 from escalations.models import Case, Channel, NotificationEvent
 from escalations.notifications.outbox import outbox_enqueue_message
-from escalations.notifications.rendering import case_context, render, template_for
+from escalations.notifications.rendering import (
+    case_context,
+    local_text,
+    render,
+    template_for,
+)
 from escalations.permissions import can_see_case
 from escalations.services.cases import case_add_note
 from escalations.services.errors import CasePermissionDenied
 
 
+def _hold_reason(case: Case) -> str:
+    """Return why the case is on hold, if its running hold recorded a reason."""
+    if case.state != CaseState.ON_HOLD:
+        return ""
+    hold = case.holds.filter(ended_at__isnull=True).order_by("-started_at").first()
+    return hold.reason.strip().rstrip(".") if hold else ""
+
+
 def briefing_draft(*, case: Case, actor) -> tuple[str, str]:
-    """Return the subject and body of a briefing from the template, for staff to edit."""
+    """Return the subject and body of a briefing from the template, for staff to edit.
+
+    The template words the draft for the case's state: the expected resolution time while it
+    is handled, the pause and its reason while on hold, the outcome once resolved or closed.
+    """
     context = case_context(case)
-    context.update(sender=str(actor), headline="", mentions="")
+    context.update(sender=str(actor), headline="", mentions="",
+                   hold_reason=_hold_reason(case), resolved_on=local_text(case, case.resolved_at))
     rendered = render(template_for(NotificationEvent.CUSTOMER_BRIEFING), context)
     return rendered.subject, rendered.text
 
