@@ -25,7 +25,7 @@ from escalations.admin.case_inlines import (
     NoteInline,
     StayInline,
 )
-from escalations.admin.forms import TRANSITION_FORMS, BriefingForm
+from escalations.admin.forms import TRANSITION_FORMS, TRANSITION_VERBS, BriefingForm
 from escalations.admin.history import ReadOnlyHistoryAdmin
 from escalations.admin.import_forms import (
     TrackerConfirmImportForm,
@@ -305,11 +305,20 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
                         kind=cleaned["kind"], parent=cleaned.get("parent"),
                     ))
             return
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if not instance.pk and hasattr(instance, "uploaded_by_id"):
-                instance.uploaded_by = request.user
-            instance.save()
+        if formset.model is AttachmentInline.model:
+            for evidence_form in formset.extra_forms:
+                cleaned = getattr(evidence_form, "cleaned_data", {})
+                if evidence_form.has_changed() and not cleaned.get("DELETE"):
+                    formset.new_objects.append(services.case_add_evidence(
+                        case=form.instance, actor=request.user, file=cleaned["evidence_file"],
+                        description=cleaned.get("description", ""),
+                    ))
+            for evidence_form in formset.deleted_forms:
+                if evidence_form.instance.pk is not None:
+                    formset.deleted_objects.append(evidence_form.instance)
+                    services.case_remove_evidence(attachment=evidence_form.instance,
+                                                  actor=request.user)
+        # The other inlines (tiers reached, events) are read-only.
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = extra_context or {}
@@ -341,7 +350,7 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
                 request.user, case, name
             ):
                 buttons.append({
-                    "name": name, "label": Transition(name).label,
+                    "name": name, "label": TRANSITION_VERBS[name],
                     "url": reverse("admin:escalations_case_transition", args=[case.pk, name]),
                 })
         buttons.append({

@@ -72,6 +72,18 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
 }
 
 
+# What each transition's button says: a verb, with "…" where a form asks for more.
+TRANSITION_VERBS = {
+    "acknowledge": "Acknowledge",
+    "escalate": "Escalate…",
+    "hold": "Put on hold…",
+    "resume": "Resume",
+    "resolve": "Resolve…",
+    "reopen": "Reopen…",
+    "close": "Close…",
+}
+
+
 class BriefingForm(forms.Form):
     """The customer briefing, drafted from the template and edited by staff before sending."""
 
