@@ -40,7 +40,7 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
-# Benchmarks (figures in README.md); BENCH_DB=postgres://... runs them on PostgreSQL.
+# Benchmarks (figures in docs/benchmarks.md); BENCH_DB=postgres://... runs them on PostgreSQL.
 BENCH_DB ?=
 bench: install-dev
 	cd benchmarks && for b in admin_changelist sla_sweep import_tracker monthly_report; do \

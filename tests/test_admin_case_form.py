@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -38,16 +40,15 @@ def test_a_resolved_case_page_shows_its_details_as_text_and_still_takes_notes(
 
     response = client.post(url, {
         "summary": "Rewritten", "seen_version": resolved_case.version,
-        "notes-TOTAL_FORMS": "1", "notes-INITIAL_FORMS": "0",
-        "notes-0-kind": "internal_note", "notes-0-body": "Customer thanked us.",
         "attachments-TOTAL_FORMS": "0", "attachments-INITIAL_FORMS": "0",
         "stays-TOTAL_FORMS": "0", "stays-INITIAL_FORMS": "0",
-        "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
         "_continue": "1",
     })
-
     assert response.status_code == 302
     assert Case.objects.get(pk=resolved_case.pk).summary == "As it ended"
+
+    client.post(f"/admin/escalations/case/{resolved_case.pk}/note/",
+                {"kind": "internal_note", "body": "Customer thanked us."})
     assert CaseNote.objects.get(case=resolved_case).body == "Customer thanked us."
 
 
@@ -60,3 +61,29 @@ def test_the_site_root_leads_to_the_admin_and_no_link_points_elsewhere(client, a
     page = client.get(f"/admin/escalations/case/{case.pk}/change/").content.decode()
     assert "View site" not in index
     assert "View on site" not in page
+
+
+def test_the_history_page_reads_as_a_timeline_of_labels_and_local_minutes(client, make_case,
+                                                                         admin_user):
+    case = make_case(summary="Timeline")
+    case_resolve(case=case, actor=admin_user, resolution_plan="Refund",
+                 outcome=Outcome.ISSUE_RESOLVED)
+    client.force_login(admin_user)
+
+    page = client.get(f"/admin/escalations/case/{case.pk}/history/").content.decode()
+
+    assert "State:</span> Open (awaiting tier owner) → Resolved" in page
+    assert "Outcome:</span> — → Issue resolved" in page
+    assert "issue_resolved" not in page and "HISTORY_CHANGE_REASON" not in page.upper()
+    shown = re.sub(r'datetime="[^"]*"', "", page)  # the machine-readable attribute aside
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d+", shown)  # no microseconds
+
+
+def test_a_person_who_cannot_see_a_case_cannot_add_to_its_log(client, make_case, make_user):
+    case = make_case(team="customer-service")
+    client.force_login(make_user("agent", team="sales-bd"))
+
+    response = client.post(f"/admin/escalations/case/{case.pk}/note/", {"body": "Sneaky"})
+
+    assert response.status_code in (302, 403, 404)
+    assert not CaseNote.objects.filter(case=case).exists()

@@ -19,13 +19,13 @@ from escalations import services
 from escalations.admin import filters
 from escalations.admin.bulk_actions import assign_selected, escalate_selected
 from escalations.admin.case_forms import CaseAdminForm
-from escalations.admin.case_inlines import (
-    AttachmentInline,
-    EventInline,
-    NoteInline,
-    StayInline,
+from escalations.admin.case_inlines import AttachmentInline, StayInline
+from escalations.admin.forms import (
+    TRANSITION_FORMS,
+    TRANSITION_VERBS,
+    BriefingForm,
+    NoteComposerForm,
 )
-from escalations.admin.forms import TRANSITION_FORMS, TRANSITION_VERBS, BriefingForm
 from escalations.admin.history import ReadOnlyHistoryAdmin
 from escalations.admin.import_forms import (
     TrackerConfirmImportForm,
@@ -35,12 +35,13 @@ from escalations.admin.import_forms import (
 from escalations.admin.pagination import CappedCountPaginator
 from escalations.choices import ACTIVE_STATES, CaseState, Transition
 from escalations.models import Case, Category
-from escalations.notifications.rendering import case_stays, case_timeline
+from escalations.notifications import rendering
 from escalations.permissions import can_edit_case, can_run_transition, can_see_case
 from escalations.reference_data import ESCALATION_PROCEDURE
 from escalations.resources import CaseResource
 from escalations.selectors import cases_visible_to, with_tier_name
 from escalations.services import CaseConflict, CasePermissionDenied, TransitionRefused, briefings
+from escalations.timeline import case_timeline, change_entries
 
 RISK_COLOURS = {1: "#5b8", 2: "#9b5", 3: "#db3", 4: "#e83", 5: "#d33"}
 CASE_ERRORS = (CaseConflict, CasePermissionDenied, TransitionRefused, ValidationError)
@@ -61,6 +62,7 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
     export_form_class = ExportForm
     skip_admin_log = True  # the case history records every imported row
     change_form_template = "admin/escalations/case/change_form.html"
+    object_history_template = "admin/escalations/case/object_history.html"
     list_display = [
         "ticket_id", "customer_name", "category", "risk", "tier_display", "state_display",
         "assignee", "due", "age",
@@ -81,7 +83,7 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
     view_on_site = False  # the case page is the case's only page
     list_per_page = 50
     actions = [escalate_selected, assign_selected]
-    inlines = [NoteInline, AttachmentInline, StayInline, EventInline]
+    inlines = [AttachmentInline, StayInline]  # the log and SLA events are in the timeline
     history_list_display = ["history_transition", "history_change_reason", "state", "tier"]
     autocomplete_fields: list[str] = []
     readonly_fields = [
@@ -290,21 +292,12 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         obj._loaded_version = case.version
 
     def save_formset(self, request, form, formset, change: bool) -> None:
-        """Add the new log entries (and evidence) through the services.
+        """Add new evidence through the services (the other inlines are read-only).
 
-        Written entries never change, so only new forms are saved; the formset's record of
-        what it saved is filled in as `formset.save()` would, for the admin's change message.
+        The formset's record of what it saved is filled in as `formset.save()` would, for the
+        admin's change message.
         """
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        if formset.model is NoteInline.model:
-            for note_form in formset.extra_forms:
-                if note_form.has_changed() and not note_form.cleaned_data.get("DELETE"):
-                    cleaned = note_form.cleaned_data
-                    formset.new_objects.append(services.case_add_note(
-                        case=form.instance, actor=request.user, body=cleaned["body"],
-                        kind=cleaned["kind"], parent=cleaned.get("parent"),
-                    ))
-            return
         if formset.model is AttachmentInline.model:
             for evidence_form in formset.extra_forms:
                 cleaned = getattr(evidence_form, "cleaned_data", {})
@@ -333,6 +326,11 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
             case = self.get_object(request, object_id)
             if case is not None:
                 extra_context["transition_buttons"] = self.transition_buttons(request, case)
+                extra_context["timeline_entries"] = case_timeline(case)
+                if request.user.has_perm("escalations.add_casenote"):
+                    extra_context["note_form"] = NoteComposerForm()
+                    extra_context["note_url"] = reverse("admin:escalations_case_note",
+                                                        args=[case.pk])
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except CASE_ERRORS as error:
@@ -370,6 +368,11 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
                 "<path:object_id>/transition/<str:name>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="escalations_case_transition",
+            ),
+            path(
+                "<path:object_id>/note/",
+                self.admin_site.admin_view(self.note_view),
+                name="escalations_case_note",
             ),
             path(
                 "<path:object_id>/resolution-report/",
@@ -426,6 +429,35 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         }
         return TemplateResponse(request, "admin/escalations/case/transition.html", context)
 
+    def history_view(self, request, object_id, extra_context=None):
+        case = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}),
+                         "timeline_entries": change_entries(case)[::-1] if case else []}
+        return super().history_view(request, object_id, extra_context)
+
+    def note_view(self, request, object_id: str):
+        """Add an entry to the case's log from the composer on the case page (POST only)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case = self.get_object(request, object_id)
+        if case is None or not request.user.has_perm("escalations.add_casenote"):
+            raise PermissionDenied
+        change_url = reverse("admin:escalations_case_change", args=[case.pk])
+        form = NoteComposerForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, "A log entry needs some text.", messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        try:
+            note = services.case_add_note(case=case, actor=request.user,
+                                          body=form.cleaned_data["body"],
+                                          kind=form.cleaned_data["kind"])
+        except CASE_ERRORS as error:
+            self.message_user(request, _error_text(error), messages.ERROR)
+        else:
+            self.message_user(request, f"{note.get_kind_display()} added to {case.ticket_id}.",
+                              messages.SUCCESS)
+        return HttpResponseRedirect(f"{change_url}#timeline")
+
     def resolution_report_view(self, request, object_id: str):
         """Show the printable final resolution report of a case."""
         case = self.get_object(request, object_id)
@@ -434,7 +466,7 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         context = {
             **self.admin_site.each_context(request), "opts": self.opts, "case": case,
             "title": f"Final resolution report: {case.ticket_id}",
-            "timeline": case_timeline(case), "stays": case_stays(case),
+            "timeline": rendering.case_timeline(case), "stays": rendering.case_stays(case),
             "notes": case.notes.select_related("author"),
             "change_url": reverse("admin:escalations_case_change", args=[case.pk]),
         }

@@ -1,10 +1,14 @@
-"""Inlines on the case page: its log of notes, its evidence and its stays at tiers."""
+"""Inlines on the case page: its evidence and its stays at tiers (the log is its timeline)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
-from escalations.models import CaseAttachment, CaseEvent, CaseNote, TierStay
+from escalations.models import CaseAttachment, TierStay
+from escalations.services.evidence import evidence_check_size
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -22,34 +26,49 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class NoteInline(admin.TabularInline):
-    """The case's log: new entries may be added; written entries stay as they were."""
+class EvidenceForm(forms.ModelForm):
+    """A new piece of evidence; CaseAdmin.save_formset hands it to case_add_evidence."""
 
-    model = CaseNote
-    fk_name = "case"
-    extra = 1
-    fields = ["created_at", "author", "kind", "body", "parent"]
-    readonly_fields = ["created_at", "author"]
-    raw_id_fields = ["parent"]
-    verbose_name = "log entry"
-    verbose_name_plural = "log (notes, status updates, customer briefings)"
+    # Named as AttachmentInline.evidence_file: a stored row shows that link instead.
+    evidence_file = forms.FileField(label="file", required=False, allow_empty_file=True,
+                                    widget=forms.FileInput)
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
+    class Meta:
+        model = CaseAttachment
+        fields = ["description"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if upload:
+            evidence_check_size(upload)
+        return upload
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.instance.pk is None and not cleaned.get("evidence_file") and (
+            "evidence_file" not in self.errors
+        ):
+            self.add_error("evidence_file", "Choose the file to attach.")
+        return cleaned
 
 
 class AttachmentInline(admin.TabularInline):
+    """The case's evidence: stored files are links to the checked download, never to storage."""
+
     model = CaseAttachment
+    form = EvidenceForm
     extra = 0
-    fields = ["file", "description", "uploaded_by", "uploaded_at"]
+    fields = ["evidence_file", "description", "uploaded_by", "uploaded_at"]
     readonly_fields = ["uploaded_by", "uploaded_at"]
+    verbose_name = "evidence file"
     verbose_name_plural = "evidence"
+
+    @admin.display(description="file")
+    def evidence_file(self, obj: CaseAttachment | None) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("escalations_evidence_download", args=[obj.pk])
+        return format_html('<a href="{}" download>{}</a>', url, obj.original_name)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
@@ -71,15 +90,3 @@ class StayInline(ReadOnlyInline):
     ]
     readonly_fields = fields
     verbose_name_plural = "tiers reached"
-
-
-class EventInline(ReadOnlyInline):
-    """What people were (or will be) told about: escalations, warnings, breaches."""
-
-    model = CaseEvent
-    fields = ["occurred_at", "kind", "level", "actor", "detail"]
-    readonly_fields = fields
-    verbose_name_plural = "events (escalations, SLA warnings, breaches)"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import User
-from escalations.choices import FEEDBACK_CHOICES, Outcome
+from escalations.choices import FEEDBACK_CHOICES, NoteKind, Outcome
 
 
 class TransitionForm(forms.Form):
@@ -82,6 +82,20 @@ TRANSITION_VERBS = {
     "reopen": "Reopen…",
     "close": "Close…",
 }
+
+
+class NoteComposerForm(forms.Form):
+    """Add an internal note or a status update to the case's log (briefings have their page)."""
+
+    kind = forms.ChoiceField(
+        choices=[(NoteKind.INTERNAL_NOTE, NoteKind.INTERNAL_NOTE.label),
+                 (NoteKind.STATUS_UPDATE, NoteKind.STATUS_UPDATE.label)],
+        initial=NoteKind.INTERNAL_NOTE,
+    )
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What happened, what's next…"}),
+        max_length=20000, label="Entry",
+    )
 
 
 class BriefingForm(forms.Form):

@@ -14,25 +14,30 @@ from escalations.models import Case, CaseNote
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_team_lead_edits_a_detail_and_adds_a_note_in_one_save(page, login, shot, make_user,
-                                                             make_case):
+def test_team_lead_edits_a_detail_and_adds_a_note(page, login, shot, make_user, make_case):
     lead = make_user("team-lead")
     case = make_case(now=timezone.now() - timedelta(hours=2))
     login(lead)
 
     page.goto(f"/admin/escalations/case/{case.pk}/change/")
     page.fill("#id_order_number", "SO-778")
-    page.locator("textarea[name='notes-0-body']").fill("Called the customer; replacement found.")
     shot("case-form-filled")
     page.click("input[name='_continue']")
-
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
-    shot("case-form-saved")
+
+    composer = page.locator("#note-composer")
+    composer.locator("textarea[name='body']").fill("Called the customer; <b>replacement</b> found.")
+    composer.get_by_role("button", name="Add to the log").click()
+    expect(page.locator(".messagelist")).to_contain_text("Internal note added")
+    shot("note-added")
+
     case.refresh_from_db()
     assert case.order_number == "SO-778"
     note = CaseNote.objects.get(case=case)
-    assert (note.body, note.author) == ("Called the customer; replacement found.", lead)
-    expect(page.locator("body")).to_contain_text("Called the customer; replacement found.")
+    assert (note.body, note.author) == ("Called the customer; <b>replacement</b> found.", lead)
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("Called the customer; <b>replacement</b> found.")
+    expect(timeline).to_contain_text("Order number: — → SO-778")
 
 
 def test_agent_adds_a_case_from_a_category(page, login, shot, make_user):

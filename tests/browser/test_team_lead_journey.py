@@ -49,9 +49,11 @@ def test_team_lead_works_an_overdue_case_to_resolution(page, login, shot, make_u
     expect(page.locator("body")).to_contain_text("In progress")
 
     page.fill("#id_order_number", "SO-42")
-    page.locator("textarea[name='notes-0-body']").fill("Supplier promises stock on Friday.")
     page.locator("input[name='_continue']").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    page.locator("#note-composer textarea[name='body']").fill("Supplier promises stock Friday.")
+    page.locator("#note-composer").get_by_role("button", name="Add to the log").click()
+    expect(page.locator("#timeline")).to_contain_text("Supplier promises stock Friday.")
     shot("note-and-detail-saved")
 
     _run_action(page, "Escalate…", {"textarea[name='reason']": "Supplier missed the date"})
@@ -72,8 +74,12 @@ def test_team_lead_works_an_overdue_case_to_resolution(page, login, shot, make_u
     assert (case.state, case.tier, case.order_number) == (CaseState.RESOLVED, 2, "SO-42")
 
     page.get_by_role("link", name="History").click()
-    expect(page.locator("body")).to_contain_text("Supplier missed the date")
-    expect(page.locator("body")).to_contain_text("Waiting for the customer")
+    history = page.locator(".case-timeline")
+    expect(history).to_contain_text("Supplier missed the date")
+    expect(history).to_contain_text("Waiting for the customer")
+    expect(history).to_contain_text("State: In progress → Resolved")
+    expect(history).to_contain_text("Tier: 1. Team Lead → 2. Assistant Manager")
+    expect(history).not_to_contain_text("in_progress")
     shot("history")
     page.go_back()
 
