@@ -1,17 +1,20 @@
-"""URL routes: the admin is the product; /health/ for load balancers."""
+"""URL routes: the admin is the product; /health/ for load balancers.
 
-from django.conf import settings
-from django.conf.urls.static import static
+No route serves MEDIA_ROOT, in development or production: evidence and reports are private
+files, downloaded only through permission-checked views.
+"""
+
 from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
 from config.health import health
+from escalations.admin.downloads import evidence_download
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("admin/escalations/evidence/<int:pk>/download/", admin.site.admin_view(evidence_download),
+         name="escalations_evidence_download"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

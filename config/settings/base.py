@@ -96,8 +96,23 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+# Uploaded evidence and generated reports: private files. No URL serves MEDIA_ROOT, in any
+# environment; they are read through permission-checked download views, as attachments.
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# Uploads: each evidence file at most EVIDENCE_MAX_UPLOAD_MB (checked by the service and the
+# form, with a message naming the file); files above 2.5 MB stream to a temporary file rather
+# than memory; the other fields of a form are limited to 2.5 MB; at most 20 files per request.
+# The web server in front should refuse bodies much larger than the limit before Django reads
+# them (e.g. nginx client_max_body_size).
+EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=25)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Email: console in development, SMTP from the environment in production.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

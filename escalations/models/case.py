@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -383,14 +385,24 @@ class CaseNote(models.Model):
 
 
 def evidence_path(instance: CaseAttachment, filename: str) -> str:
-    return f"evidence/{instance.case_id}/{filename}"
+    """Return a new unguessable storage name; the uploaded name is kept in original_name only."""
+    return f"evidence/{uuid.uuid4().hex}"
 
 
 class CaseAttachment(models.Model):
-    """A piece of evidence attached to a case (screenshot, email, invoice)."""
+    """A piece of evidence attached to a case (screenshot, email, invoice).
+
+    The file is private: stored under a random name that no URL serves, and downloaded as an
+    attachment through a view that checks who may see the case. Add evidence through
+    ``services.case_add_evidence``.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=evidence_path)
+    original_name = models.CharField(
+        max_length=255, help_text="The file's name when it was uploaded: shown and offered as "
+        "the download's name, never used as a path.",
+    )
     description = models.CharField(max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -401,4 +413,4 @@ class CaseAttachment(models.Model):
         ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
-        return self.description or self.file.name
+        return self.description or self.original_name

@@ -2,6 +2,7 @@
 
 from escalations.services.cases import case_add_note, case_assign, case_open, case_update
 from escalations.services.errors import CaseConflict, CasePermissionDenied, TransitionRefused
+from escalations.services.evidence import case_add_evidence, case_remove_evidence
 from escalations.services.transitions import (
     TRANSITION_SERVICES,
     case_acknowledge,
@@ -19,12 +20,14 @@ __all__ = [
     "CasePermissionDenied",
     "TransitionRefused",
     "case_acknowledge",
+    "case_add_evidence",
     "case_add_note",
     "case_assign",
     "case_close",
     "case_escalate",
     "case_hold",
     "case_open",
+    "case_remove_evidence",
     "case_reopen",
     "case_resolve",
     "case_resume",
