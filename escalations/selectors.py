@@ -38,3 +38,20 @@ def with_tier_name(queryset: QuerySet[Case]) -> QuerySet[Case]:
 def team_queue(user, queryset: QuerySet[Case]) -> QuerySet[Case]:
     """Return the cases of the teams the user is a member of."""
     return queryset.filter(team_id__in=[m.team_id for m in user.memberships_cached])
+
+
+def next_tier_candidates(case: Case) -> list:
+    """Return who may own the case at its next tier: active staff of the next tier's owner rank
+    or higher who work for the case's team (and may see it), most senior last."""
+    from accounts.models import User
+    from escalations.permissions import can_see_case
+
+    tier = case.policy.tier_map.get(case.tier + 1)
+    if tier is None:
+        return []
+    staff = User.objects.filter(
+        is_active=True, is_system=False, memberships__role__rank__gte=tier.owner_role.rank,
+    ).distinct().prefetch_related("memberships__role", "memberships__team")
+    return sorted((user for user in staff if can_see_case(user, case)
+                   and (visible_team_ids(user) is None or case.team_id in visible_team_ids(user))),
+                  key=lambda user: (user.rank, user.get_full_name() or user.username))

@@ -65,7 +65,7 @@ def dashboard_for(user, *, now: datetime | None = None) -> dict:
             {"label": "Overdue", "value": metrics.overdue(cases, now), "url": _link(due="overdue"),
              "alert": True},
             {"label": "At risk", "value": metrics.at_risk(cases, now), "url": _link(due="at_risk")},
-            {"label": "Deadlines missed this week", "value": metrics.breached_in(cases, this_week),
+            {"label": "Deadlines missed this week", "value": metrics.breaches(cases, this_week),
              "url": _link(due="breached")},
         ],
         "tiers": tiers,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.choices import RoleScope
 from accounts.models import Team, User
+from accounts.selectors import sees_all_teams
 from escalations.models import Case, Channel, NotificationEvent
 from escalations.notifications.outbox import outbox_enqueue_message
 from escalations.selectors import cases_visible_to
@@ -28,11 +29,19 @@ def report_cases(*, user: User | None = None, team: Team | None = None) -> Query
 
 
 def scope_label(*, user: User | None, team: Team | None) -> str:
+    """Name what a report covers: the team asked for, else what the requester sees (e.g.
+    "Team Customer Service", "Department Commercial, Team Legal", "Organisation")."""
     if team is not None:
         return f"Team {team.name}"
-    if user is None:
+    if user is None or sees_all_teams(user):
         return "Organisation"
-    return f"Scope of {user}"
+    memberships = user.memberships_cached
+    departments = sorted({m.team.department.name for m in memberships
+                          if m.role.scope == RoleScope.DEPARTMENT})
+    teams = sorted({m.team.name for m in memberships
+                    if m.team.department.name not in departments})
+    parts = [f"Department {name}" for name in departments] + [f"Team {name}" for name in teams]
+    return ", ".join(parts) or f"Cases assigned to {user}"
 
 
 def monthly_report_request(*, period: Period, user: User | None = None,

@@ -99,9 +99,11 @@ def test_by_tier_and_by_category(fixture_cases):
     assert (tiers[1]["cases_reached"], tiers[1]["breaches"]) == (5, 0)
     assert tiers[1]["average_hours"] == pytest.approx(13) and tiers[1]["median_hours"] == 13
     assert (tiers[2]["cases_reached"], tiers[3]["cases_reached"]) == (1, 1)
+    assert tiers[2]["breaches"] == 1  # B entered T2 in October; its deadline, 1 Nov, was missed
     categories = metrics.by_category(fixture_cases, NOV)
-    assert [(r["category"], r["opened"], r["resolved"]) for r in categories] == [
-        ("Cat A", 5, 3)]
+    # Resolved in November whenever opened: B (Cat B) was opened in October.
+    assert [(r["category"], r["opened"], r["resolved"], r["breaches"]) for r in categories] == [
+        ("Cat A", 5, 3, 0), ("Cat B", 0, 1, 1)]
 
 
 def test_metric_queries_do_not_sort_what_they_aggregate(fixture_cases):
@@ -123,9 +125,10 @@ def test_metric_queries_do_not_sort_what_they_aggregate(fixture_cases):
 
 def test_responsiveness_per_team(fixture_cases):
     rows = {row["team"]: row for row in metrics.responsiveness(fixture_cases, NOV, by="team")}
-    assert rows["Customer Service"]["cases_handled"] == 4
+    assert rows["Customer Service"]["resolved"] == 4
     assert rows["Customer Service"]["median_resolve_h"] == pytest.approx(36)
-    assert rows["Sales/BD"]["cases_handled"] == 0
+    assert rows["Customer Service"]["breaches"] == 1  # B's, missed on 1 Nov
+    assert rows["Sales/BD"]["resolved"] == 0
 
 
 def test_scope_limits_the_figures(fixture_cases, make_user):
@@ -134,6 +137,28 @@ def test_scope_limits_the_figures(fixture_cases, make_user):
     lead = make_user("team-lead")  # Customer Service only: F is Sales/BD's
     scoped = cases_visible_to(lead, fixture_cases)
     assert metrics.opened(scoped, NOV) == 4
+
+
+def test_scope_label_names_the_teams_or_departments_the_requester_sees(make_user):
+    from accounts.services import membership_set
+    from reports.services import scope_label
+
+    lead, manager = make_user("team-lead"), make_user("manager", team="sales-bd")
+    head = make_user("head-of-operations")
+    assert scope_label(user=lead, team=None) == "Team Customer Service"
+    assert scope_label(user=manager, team=None) == "Department Commercial"
+    assert scope_label(user=head, team=None) == "Organisation"
+    membership_set(user=lead, team=Team.objects.get(slug="legal"),
+                   role=Role.objects.get(slug="agent"))
+    lead = type(lead).objects.get(pk=lead.pk)
+    assert scope_label(user=lead, team=None) == "Team Customer Service, Team Legal"
+    membership_set(user=manager, team=Team.objects.get(slug="legal"),
+                   role=Role.objects.get(slug="agent"))
+    manager = type(manager).objects.get(pk=manager.pk)
+    assert scope_label(user=manager, team=None) == "Department Commercial, Team Legal"
+    assert scope_label(user=make_user("none"), team=None).startswith("Cases assigned to ")
+    assert scope_label(user=None, team=Team.objects.get(slug="legal")) == "Team Legal"
+    assert scope_label(user=None, team=None) == "Organisation"
 
 
 def test_workbook_sheets_headers_numbers_and_charts(fixture_cases, tmp_path):

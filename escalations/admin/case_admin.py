@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -39,8 +40,9 @@ from escalations.notifications import rendering
 from escalations.permissions import can_edit_case, can_run_transition, can_see_case
 from escalations.reference_data import ESCALATION_PROCEDURE
 from escalations.resources import CaseResource
-from escalations.selectors import cases_visible_to, with_tier_name
+from escalations.selectors import cases_visible_to, next_tier_candidates, with_tier_name
 from escalations.services import CaseConflict, CasePermissionDenied, TransitionRefused, briefings
+from escalations.services.previews import transition_preview
 from escalations.timeline import case_timeline, change_entries
 
 RISK_COLOURS = {1: "#5b8", 2: "#9b5", 3: "#db3", 4: "#e83", 5: "#d33"}
@@ -388,22 +390,22 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         return custom + super().get_urls()
 
     def transition_view(self, request, object_id: str, name: str):
-        """Show the transition's form (GET) or run it through its service (POST)."""
+        """Show the transition's form with what it will do (GET), or run it (POST)."""
         if name not in TRANSITION_FORMS:
             raise PermissionDenied(f"No transition called {name}.")
         case = self.get_object(request, object_id)
         if case is None or not self.has_view_permission(request, case):
             raise PermissionDenied
         change_url = reverse("admin:escalations_case_change", args=[case.pk])
+        form_kwargs = {}
+        if name == "escalate" and request.user.has_perm("escalations.assign_case"):
+            form_kwargs["candidates"] = next_tier_candidates(case)
         form_class = TRANSITION_FORMS[name]
         if request.method == "POST":
-            form = form_class(request.POST)
+            form = form_class(request.POST, **form_kwargs)
             if form.is_valid():
                 try:
-                    updated = services.TRANSITION_SERVICES[name](
-                        case=case, actor=request.user,
-                        expected_version=form.cleaned_data["version"], **form.service_kwargs(),
-                    )
+                    updated = self._run_transition(request, case, name, form)
                 except CasePermissionDenied:
                     raise
                 except CASE_ERRORS as error:
@@ -412,22 +414,41 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
                 self.message_user(
                     request,
                     f"Case {updated.ticket_id}: {Transition(name).label.lower()}; now "
-                    f"{CaseState(updated.state).label.lower()} at tier {updated.tier}.",
+                    f"{CaseState(updated.state).label.lower()} at tier {updated.tier}"
+                    + (f", assigned to {updated.assignee}." if updated.assignee else "."),
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(change_url)
         elif request.method == "GET":
             if not can_run_transition(request.user, case, name):
                 raise PermissionDenied
-            form = form_class(initial={"version": case.version})
+            form = form_class(initial={"version": case.version}, **form_kwargs)
         else:
             return HttpResponseNotAllowed(["GET", "POST"])
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "case": case, "form": form, "name": name,
-            "title": f"{Transition(name).label}: {case}", "change_url": change_url,
+            "verb": TRANSITION_VERBS[name].rstrip("…"),
+            "preview": transition_preview(case=case, actor=request.user, name=name),
+            "title": f"{TRANSITION_VERBS[name].rstrip('…')}: {case}", "change_url": change_url,
         }
         return TemplateResponse(request, "admin/escalations/case/transition.html", context)
+
+    @staticmethod
+    def _run_transition(request, case: Case, name: str, form) -> Case:
+        """Run the transition's service (and the hand-over to a new assignee) as one change."""
+        with transaction.atomic():
+            updated = services.TRANSITION_SERVICES[name](
+                case=case, actor=request.user, expected_version=form.cleaned_data["version"],
+                **form.service_kwargs(),
+            )
+            assignee = form.cleaned_data.get("assignee")
+            if assignee is not None and assignee.pk != updated.assignee_id:
+                updated = services.case_assign(
+                    case=updated, actor=request.user, assignee=assignee,
+                    reason=f"Taken over at tier {updated.tier}",
+                )
+        return updated
 
     def history_view(self, request, object_id, extra_context=None):
         case = self.get_object(request, object_id)

@@ -31,6 +31,27 @@ class ReasonRequiredForm(TransitionForm):
     reason_required = True
 
 
+class EscalateForm(ReasonRequiredForm):
+    """Escalate with a reason; those who may assign can hand the case to someone at once."""
+
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False,
+        help_text="Optional: who takes the case at the next tier (else it stays with the "
+        "current assignee and the next tier's owners are told).",
+    )
+
+    def __init__(self, *args, candidates: list[User] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if candidates:
+            self.fields["assignee"].queryset = User.objects.filter(
+                pk__in=[user.pk for user in candidates])
+            self.fields["assignee"].label_from_instance = lambda user: (
+                f"{user.get_full_name() or user.username} ({user.memberships_cached[0].role})"
+                if user.memberships_cached else str(user))
+        else:
+            del self.fields["assignee"]
+
+
 class ResolveForm(TransitionForm):
     resolution_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
     corrective_actions = forms.CharField(
@@ -63,7 +84,7 @@ class CloseForm(TransitionForm):
 
 TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "acknowledge": TransitionForm,
-    "escalate": ReasonRequiredForm,
+    "escalate": EscalateForm,
     "hold": ReasonRequiredForm,
     "resume": TransitionForm,
     "resolve": ResolveForm,
