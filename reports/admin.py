@@ -11,10 +11,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from accounts.selectors import sees_all_teams, visible_team_ids
 from reports.models import MonthlyReport
 from reports.periods import last_month, parse_month
-from reports.services import may_read_report, monthly_report_request
+from reports.services import may_read_report, monthly_report_request, reports_readable_by
 
 
 class GenerateForm(forms.Form):
@@ -29,18 +28,16 @@ class GenerateForm(forms.Form):
 
 @admin.register(MonthlyReport)
 class MonthlyReportAdmin(admin.ModelAdmin):
-    list_display = ["month_label", "scope", "status", "cases", "generated_at", "download"]
-    list_filter = ["status"]
+    list_display = ["month_label", "scope", "includes_confidential", "status", "cases",
+                    "generated_at", "download"]
+    list_filter = ["status", "includes_confidential"]
     readonly_fields = [field.name for field in MonthlyReport._meta.fields]
     change_list_template = "admin/reports/monthlyreport/change_list.html"
 
     def get_queryset(self, request):
+        """List only the reports the user may read (the same rule as the download)."""
         queryset = super().get_queryset(request).select_related("team", "requested_by")
-        user = request.user
-        if user.is_superuser or sees_all_teams(user):
-            return queryset
-        teams = visible_team_ids(user) or set()
-        return queryset.filter(requested_by=user) | queryset.filter(team_id__in=teams)
+        return reports_readable_by(request.user, queryset)
 
     def has_add_permission(self, request) -> bool:
         return False

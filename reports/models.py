@@ -22,6 +22,11 @@ class MonthlyReport(models.Model):
     generated_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(upload_to="reports/", blank=True)
+    includes_confidential = models.BooleanField(
+        "confidential cases included", default=False,
+        help_text="The workbook may hold confidential cases: only those who see confidential "
+        "cases and the whole scope may read it.",
+    )
     cases = models.PositiveIntegerField(default=0, help_text="Rows on the Cases sheet.")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -30,4 +35,11 @@ class MonthlyReport(models.Model):
         ordering = ["-month", "-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} — {self.scope}"
+        return f"{self.month:%Y-%m} — {self.audience}"
+
+    @property
+    def audience(self) -> str:
+        """Return the scope, and whether the report includes confidential cases."""
+        if self.includes_confidential:
+            return f"{self.scope}, confidential cases included"
+        return self.scope

@@ -1,4 +1,15 @@
-"""Generating monthly reports: the workbook, its stored record, and telling managers."""
+"""Generating monthly reports: the workbook, its stored record, who reads it, telling them.
+
+Confidential cases never reach a reader who may not see them. A report built without a
+requester (the schedule, the command) is built for two audiences: the standard report leaves
+confidential cases out of every sheet and every figure (rows and counts alike, so nothing can be
+inferred from it), and, when the scope has confidential cases, a restricted report of the same
+scope holds them; it is listed, downloadable and announced only for those who see confidential
+cases and the whole scope. A person's own report ("Generate a report") holds what their role
+sees: confidential cases only if the role sees them, not merely because some are assigned to
+them. ``MonthlyReport.includes_confidential`` records which; ``may_read_report`` and
+``reports_readable_by`` enforce it for the download, the admin list and the announcement.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +18,13 @@ import tempfile
 from datetime import datetime
 
 from django.core.files import File
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import RoleScope
 from accounts.models import Team, User
-from accounts.selectors import sees_all_teams
+from accounts.selectors import sees_all_teams, sees_confidential, visible_team_ids
 from escalations.models import Case, Channel, NotificationEvent
 from escalations.notifications.outbox import outbox_enqueue_message
 from escalations.selectors import cases_visible_to
@@ -21,11 +32,20 @@ from reports.models import MonthlyReport
 from reports.periods import Period
 from reports.workbook import write_workbook
 
+READ_PERMISSION = "reports.view_monthlyreport"
 
-def report_cases(*, user: User | None = None, team: Team | None = None) -> QuerySet[Case]:
-    """Return the cases a report covers: a user's scope, a team's, or the organisation's."""
+
+def report_cases(*, user: User | None = None, team: Team | None = None,
+                 include_confidential: bool = False) -> QuerySet[Case]:
+    """Return the cases a report covers: a user's scope, a team's, or the organisation's.
+
+    Confidential cases are left out unless include_confidential; every sheet and figure of the
+    workbook is computed from this queryset alone.
+    """
     cases = Case.objects.all() if user is None else cases_visible_to(user)
-    return cases.filter(team=team) if team is not None else cases
+    if team is not None:
+        cases = cases.filter(team=team)
+    return cases if include_confidential else cases.filter(confidential=False)
 
 
 def scope_label(*, user: User | None, team: Team | None) -> str:
@@ -45,18 +65,42 @@ def scope_label(*, user: User | None, team: Team | None) -> str:
 
 
 def monthly_report_request(*, period: Period, user: User | None = None,
-                           team: Team | None = None) -> MonthlyReport:
-    """Record that a report was asked for (shown as pending until generated)."""
+                           team: Team | None = None,
+                           include_confidential: bool = False) -> MonthlyReport:
+    """Record that a report was asked for (shown as pending until generated).
+
+    A person's report includes confidential cases exactly when their role sees them
+    (include_confidential is for reports without a requester: the restricted audience).
+    """
+    if user is not None:
+        include_confidential = sees_confidential(user)
     return MonthlyReport.objects.create(
         month=period.start.date(), scope=scope_label(user=user, team=team), team=team,
-        requested_by=user,
+        requested_by=user, includes_confidential=include_confidential,
     )
+
+
+def monthly_reports_build(*, period: Period, team: Team | None = None,
+                          output: str | None = None,
+                          now: datetime | None = None) -> list[MonthlyReport]:
+    """Build a scope's reports without a requester: the standard one, then the restricted one.
+
+    The standard report (written to output too, if given) leaves confidential cases out; the
+    restricted one, built only if the scope has confidential cases, includes them.
+    """
+    standard = monthly_report_request(period=period, team=team)
+    reports = [monthly_report_generate(report=standard, period=period, output=output, now=now)]
+    if report_cases(team=team, include_confidential=True).filter(confidential=True).exists():
+        restricted = monthly_report_request(period=period, team=team, include_confidential=True)
+        reports.append(monthly_report_generate(report=restricted, period=period, now=now))
+    return reports
 
 
 def monthly_report_generate(*, report: MonthlyReport, period: Period, output: str | None = None,
                             now: datetime | None = None) -> MonthlyReport:
     """Write the report's workbook (to output too, if given), store it and tell managers."""
-    cases = report_cases(user=report.requested_by, team=report.team)
+    cases = report_cases(user=report.requested_by, team=report.team,
+                         include_confidential=report.includes_confidential)
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:
@@ -80,12 +124,18 @@ def monthly_report_generate(*, report: MonthlyReport, period: Period, output: st
 
 
 def report_readers(report: MonthlyReport) -> list[User]:
-    """Return who is told about a report: its requester, or the organisation's managers."""
+    """Return who is told about a report: its requester, or the organisation's managers.
+
+    Only those who may read the report are told (a restricted report is not announced to a
+    manager who does not see confidential cases).
+    """
     if report.requested_by is not None:
-        return [report.requested_by] if report.requested_by.email else []
-    return list(User.objects.filter(
-        is_active=True, is_system=False, memberships__role__scope=RoleScope.ALL,
-    ).exclude(email="").distinct())
+        candidates = [report.requested_by]
+    else:
+        candidates = list(User.objects.filter(
+            is_active=True, is_system=False, memberships__role__scope=RoleScope.ALL,
+        ).distinct())
+    return [user for user in candidates if user.email and may_read_report(user, report)]
 
 
 def report_announce(*, report: MonthlyReport) -> int:
@@ -98,8 +148,8 @@ def report_announce(*, report: MonthlyReport) -> int:
     for user in readers:
         outbox_enqueue_message(
             event=NotificationEvent.DIGEST, channel=Channel.EMAIL, recipient=user.email,
-            subject=f"Escalation report {report.month:%Y-%m} is ready ({report.scope})",
-            body_text=f"The monthly escalation report for {report.month:%B %Y} ({report.scope})"
+            subject=f"Escalation report {report.month:%Y-%m} is ready ({report.audience})",
+            body_text=f"The monthly escalation report for {report.month:%B %Y} ({report.audience})"
             f" is ready: {report.cases} cases.\n\nDownload it: {link}\n",
             recipient_user=user, label=f"{user} <{user.email}>",
         )
@@ -107,12 +157,36 @@ def report_announce(*, report: MonthlyReport) -> int:
 
 
 def may_read_report(user: User, report: MonthlyReport) -> bool:
-    """Return True if the user may download the report."""
-    from accounts.selectors import sees_all_teams, visible_team_ids
+    """Return True if the user may list, download and be told about the report.
 
+    A report including confidential cases is only for those who see confidential cases; beyond
+    that, a person's own report is theirs, a team's is for those who see the team, and the
+    organisation's for organisation-wide roles. ``reports_readable_by`` is the same rule as a
+    queryset: change both together.
+    """
+    if not user.is_active or not user.has_perm(READ_PERMISSION):
+        return False
+    if report.includes_confidential and not sees_confidential(user):
+        return False
     if user.is_superuser or report.requested_by_id == user.pk:
         return True
     if report.team_id is not None:
         teams = visible_team_ids(user)
         return teams is None or report.team_id in teams
     return report.requested_by_id is None and sees_all_teams(user)
+
+
+def reports_readable_by(user: User, queryset: QuerySet[MonthlyReport]) -> QuerySet[MonthlyReport]:
+    """Return the reports of queryset that the user may read (``may_read_report`` in SQL)."""
+    if not user.is_active or not user.has_perm(READ_PERMISSION):
+        return queryset.none()
+    if not sees_confidential(user):
+        queryset = queryset.filter(includes_confidential=False)
+    if user.is_superuser:
+        return queryset
+    teams = visible_team_ids(user)
+    readable = Q(requested_by=user) | (
+        Q(team__isnull=False) if teams is None else Q(team_id__in=teams))
+    if sees_all_teams(user):
+        readable |= Q(team__isnull=True, requested_by__isnull=True)
+    return queryset.filter(readable)

@@ -1,18 +1,25 @@
-"""manage.py monthly_report --month YYYY-MM [--output PATH]: build a month's workbook."""
+"""manage.py monthly_report --month YYYY-MM [--output PATH] [--team NAME]: build the workbooks.
+
+Like the schedule, it builds the standard report (without confidential cases; the one written
+to --output) and, when the scope has confidential cases, the restricted report that includes
+them (stored only, for those who may see confidential cases), one output line each.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Team
 from reports.periods import parse_month
-from reports.services import monthly_report_generate, monthly_report_request
+from reports.services import monthly_reports_build
 
 
 class Command(BaseCommand):
-    help = "Build the monthly escalation workbook (organisation-wide, or one team's)."
+    help = ("Build the monthly escalation workbook (organisation-wide, or one team's), and the "
+            "restricted one including confidential cases if the scope has any.")
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--month", required=True, help="The month, as YYYY-MM.")
-        parser.add_argument("--output", help="Also write the workbook to this path.")
+        parser.add_argument("--output", help="Also write the workbook (without confidential "
+                            "cases) to this path.")
         parser.add_argument("--team", help="Only this team's cases (name or slug).")
 
     def handle(self, *args, month: str, output=None, team=None, **options) -> None:
@@ -26,8 +33,7 @@ class Command(BaseCommand):
                           or Team.objects.filter(name__iexact=team).first())
             if scope_team is None:
                 raise CommandError(f"Unknown team '{team}'.")
-        report = monthly_report_request(period=period, team=scope_team)
-        report = monthly_report_generate(report=report, period=period, output=output)
-        where = output or report.file.path
-        self.stdout.write(f"Report {period.label} ({report.scope}): {report.cases} cases → "
-                          f"{where}")
+        for report in monthly_reports_build(period=period, team=scope_team, output=output):
+            where = report.file.path if report.includes_confidential or not output else output
+            self.stdout.write(f"Report {period.label} ({report.audience}): {report.cases} "
+                              f"cases → {where}")
