@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+
+
+def report_path(instance: MonthlyReport, filename: str) -> str:
+    """Return a new unguessable storage name: workbooks are private, read through the admin."""
+    return f"reports/{uuid.uuid4().hex}.xlsx"
 
 
 class MonthlyReport(models.Model):
@@ -21,7 +28,7 @@ class MonthlyReport(models.Model):
                                      null=True, blank=True, related_name="+")
     generated_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    file = models.FileField(upload_to="reports/", blank=True)
+    file = models.FileField(upload_to=report_path, blank=True)
     includes_confidential = models.BooleanField(
         "confidential cases included", default=False,
         help_text="The workbook may hold confidential cases: only those who see confidential "
