@@ -8,7 +8,7 @@ minute, field and choice labels, names instead of ids, and each reason once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -131,3 +131,13 @@ def case_timeline(case: Case) -> list[Entry]:
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries
 
+
+
+def span_text(delta: timedelta) -> str:
+    """Return a span as a person glances at it: "40 min", "5 h", "3 d"."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // (24 * 60)} d"

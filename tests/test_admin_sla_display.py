@@ -20,7 +20,7 @@ def test_case_page_explains_the_deadline(client, make_case, make_user):
     page = client.get(f"/admin/escalations/case/{case.pk}/change/").content.decode()
     assert "24 calendar hours from case opening on" in page
     assert "left)" in page  # time left is shown
-    assert "Events (escalations, SLA warnings, breaches)" in page
+    assert 'id="timeline"' in page  # the log and SLA events read as one timeline
 
 
 def test_changelist_marks_overdue_and_at_risk_cases(client, make_case, admin_user):
@@ -30,10 +30,13 @@ def test_changelist_marks_overdue_and_at_risk_cases(client, make_case, admin_use
     sla_sweep(now=now)  # flags the second one at risk (75% of 24 h passed)
     client.force_login(admin_user)
     page = client.get("/admin/escalations/case/?due=at_risk").content.decode()
-    assert at_risk.ticket_id in page and "⏰" in page
+    assert at_risk.ticket_id in page and 'class="case-at-risk"' in page
+    assert "due in 4 h" in page  # 19 h (and the test's seconds) of 24 h passed
     assert overdue.ticket_id in page  # also at risk: 23 h 59 min of 24 h passed
     later = client.get("/admin/escalations/case/").content.decode()
-    assert "⚠" not in later  # nothing is past due yet
+    assert "case-overdue" not in later  # nothing is past due yet
+    late = client.get("/admin/escalations/case/", {"due": "overdue"})
+    assert late.context["cl"].result_count == 0
 
 
 def test_on_hold_case_shows_paused_clock(client, make_case, admin_user):
@@ -43,4 +46,35 @@ def test_on_hold_case_shows_paused_clock(client, make_case, admin_user):
     page = client.get(f"/admin/escalations/case/{case.pk}/change/").content.decode()
     assert "Clock stopped: on hold since" in page
     listing = client.get("/admin/escalations/case/").content.decode()
-    assert "paused (on hold)" in listing
+    assert ">paused<" in listing
+
+
+def test_changelist_says_how_long_ago_a_case_went_overdue_and_its_last_activity(
+        client, make_case, admin_user):
+    now = timezone.now()
+    late = make_case(category="out-of-stock", now=now - timedelta(days=3))
+    client.force_login(admin_user)
+
+    page = client.get("/admin/escalations/case/").content.decode()
+
+    assert late.ticket_id in page
+    assert "overdue 2 d" in page  # due 24 h after opening, 3 days ago
+    assert "0 min ago" in page  # its row was written just now
+
+
+def test_changelist_opens_on_active_cases_with_closed_ones_a_click_away(
+        client, make_case, admin_user):
+    from escalations.choices import Outcome
+    from escalations.services import case_resolve
+
+    active = make_case()
+    done = case_resolve(case=make_case(), actor=admin_user, resolution_plan="Refund",
+                        outcome=Outcome.ISSUE_RESOLVED)
+    client.force_login(admin_user)
+
+    default = client.get("/admin/escalations/case/")
+    resolved = client.get("/admin/escalations/case/", {"state": "resolved"})
+
+    assert [c.pk for c in default.context["cl"].result_list] == [active.pk]
+    assert [c.pk for c in resolved.context["cl"].result_list] == [done.pk]
+    assert "My open cases" in default.content.decode()

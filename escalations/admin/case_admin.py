@@ -39,11 +39,16 @@ from escalations.models import Case, Category
 from escalations.notifications import rendering
 from escalations.permissions import can_edit_case, can_run_transition, can_see_case
 from escalations.reference_data import ESCALATION_PROCEDURE
-from escalations.resources import CaseResource
-from escalations.selectors import cases_visible_to, next_tier_candidates, with_tier_name
+from escalations.resources import CaseResource, TrackerFile
+from escalations.selectors import (
+    cases_visible_to,
+    next_tier_candidates,
+    with_last_note,
+    with_tier_name,
+)
 from escalations.services import CaseConflict, CasePermissionDenied, TransitionRefused, briefings
 from escalations.services.previews import transition_preview
-from escalations.timeline import case_timeline, change_entries
+from escalations.timeline import case_timeline, change_entries, span_text
 
 RISK_COLOURS = {1: "#5b8", 2: "#9b5", 3: "#db3", 4: "#e83", 5: "#d33"}
 CASE_ERRORS = (CaseConflict, CasePermissionDenied, TransitionRefused, ValidationError)
@@ -61,13 +66,15 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
     resource_classes = [CaseResource]
     import_form_class = TrackerImportForm
     confirm_form_class = TrackerConfirmImportForm
+    import_formats = [TrackerFile]  # any tracker file, read by the command's reader
     export_form_class = ExportForm
     skip_admin_log = True  # the case history records every imported row
     change_form_template = "admin/escalations/case/change_form.html"
+    change_list_template = "admin/escalations/case/change_list.html"
     object_history_template = "admin/escalations/case/object_history.html"
     list_display = [
         "ticket_id", "customer_name", "category", "risk", "tier_display", "state_display",
-        "assignee", "due", "age",
+        "assignee", "time_left", "last_activity",
     ]
     list_display_links = ["ticket_id", "customer_name"]
     list_select_related = ["category", "assignee"]
@@ -113,7 +120,28 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
     # --- visibility -----------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest):
-        return with_tier_name(cases_visible_to(request.user, super().get_queryset(request)))
+        return with_last_note(
+            with_tier_name(cases_visible_to(request.user, super().get_queryset(request)))
+        )
+
+    # The case list's saved views: one click to each queue people work from.
+    CASE_VIEWS = [
+        ("Active cases", "state=active"),
+        ("My open cases", "queue=mine&state=active"),
+        ("My team's queue", "queue=team&state=active"),
+        ("Overdue", "due=overdue&state=active"),
+        ("Resolved", "state=resolved"),
+        ("Closed", "state=closed"),
+        ("All", "state=all"),
+    ]
+
+    def changelist_view(self, request, extra_context=None):
+        current = request.GET.urlencode() or "state=active"
+        extra_context = {**(extra_context or {}), "case_views": [
+            {"label": label, "query": query, "current": current == query}
+            for label, query in self.CASE_VIEWS
+        ]}
+        return super().changelist_view(request, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         """Find exact ticket ids, order numbers and emails by index before scanning names."""
@@ -146,6 +174,7 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["mappings"] = import_form.cleaned_data.get("mappings", "")
+            initial["set_values"] = import_form.cleaned_data.get("set_values", "")
         return initial
 
     def get_import_data_kwargs(self, **kwargs):
@@ -153,7 +182,19 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         data = super().get_import_data_kwargs(**kwargs)
         if form is not None and hasattr(form, "cleaned_data"):
             data["mappings"] = mapping_lines(form.cleaned_data.get("mappings", ""))
+            data["set_values"] = mapping_lines(form.cleaned_data.get("set_values", ""))
+            data["table"] = getattr(form, "table", None)  # read by the import form's clean()
         return data
+
+    def process_result(self, result, request):
+        """Report the import; an error found only at confirmation (a case changed since the
+        preview) means nothing was written: say so, instead of "Import finished: 0 new"."""
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        problems = [f"row {row.number}: {row.values[0]}" for row in result.invalid_rows[:5]]
+        self.message_user(request, "Nothing was imported; preview the file again. "
+                          + " ".join(problems), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:escalations_case_import"))
 
     def has_import_permission(self, request) -> bool:
         # Importing trackers rewrites history at scale: administrators only.
@@ -210,25 +251,27 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
     def state_display(self, obj: Case) -> str:
         return CaseState(obj.state).label
 
-    @admin.display(description="due", ordering="due_at")
-    def due(self, obj: Case) -> str:
+    @admin.display(description="time left", ordering="due_at")
+    def time_left(self, obj: Case) -> str:
         if obj.state == CaseState.ON_HOLD:
-            return "paused (on hold)"
-        if obj.due_at is None:
+            return "paused"
+        if obj.state not in ACTIVE_STATES:
             return "—"
+        if obj.due_at is None:
+            return "no deadline"
         now = timezone.now()
-        local = timezone.localtime(obj.due_at).strftime("%d %b %H:%M")
+        due = timezone.localtime(obj.due_at).strftime("%a %d %b %H:%M")
         if obj.is_overdue(now):
-            return format_html(
-                '<span style="color:#c00;font-weight:bold" title="overdue">⚠ {} ({} late)</span>',
-                local, timesince(obj.due_at, now).split(",")[0],
-            )
-        if obj.at_risk:
-            return format_html(
-                '<span style="color:#c60" title="at risk">⏰ {} (in {})</span>',
-                local, timeuntil(obj.due_at, now).split(",")[0],
-            )
-        return local
+            return format_html('<span class="case-overdue" title="was due {}">overdue {}</span>',
+                               due, span_text(now - obj.due_at))
+        return format_html('<span class="{}" title="due {}">due in {}</span>',
+                           "case-at-risk" if obj.at_risk else "case-on-time", due,
+                           span_text(obj.due_at - now))
+
+    @admin.display(description="last activity", ordering="updated_at")
+    def last_activity(self, obj: Case) -> str:
+        last = max(filter(None, [obj.updated_at, getattr(obj, "last_note_at", None)]))
+        return f"{span_text(timezone.now() - last)} ago"
 
     @admin.display(description="deadline")
     def deadline(self, obj: Case) -> str:
@@ -250,10 +293,6 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
             timezone.localtime(obj.due_at).strftime("%a %d %b %Y %H:%M"), left,
             f" — {', '.join(flags)}" if flags else "", obj.due_explanation,
         )
-
-    @admin.display(description="age", ordering="opened_at")
-    def age(self, obj: Case) -> str:
-        return timesince(obj.opened_at, timezone.now()).split(",")[0]
 
     # --- saving through the services ------------------------------------------------------
 

@@ -12,11 +12,26 @@ from escalations.selectors import team_queue
 
 
 class StateFilter(admin.SimpleListFilter):
+    """The list opens on active cases; resolved, closed and all cases are one click away."""
+
     title = "state"
     parameter_name = "state"
+    default = "active"
 
     def lookups(self, request, model_admin):
-        return [("active", "Active (not resolved or closed)"), *CaseState.choices]
+        return [("active", "Active (not resolved or closed)"), *CaseState.choices,
+                ("all", "All states")]
+
+    def value(self):
+        return super().value() or self.default
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
     def queryset(self, request, queryset):
         if self.value() == "active":
