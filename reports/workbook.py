@@ -271,7 +271,7 @@ def write_cases(book, formats, cases, period) -> int:
         count += 1
     sheet.definitions({
         "Rows": "every case opened, resolved or closed in the month.",
-        **CASE_COLUMNS,
+        **{name: CASE_COLUMNS[name] for name in EXPORT_COLUMNS if name in CASE_COLUMNS},
         **{title: f"hours the case spent at tier {level} up to the end of the month, all its "
                   "stays there added up (blank if it had not reached the tier by then)."
            for level, title in enumerate(tier_titles, start=1)},
