@@ -1,22 +1,30 @@
 """The one django-import-export resource for cases: the admin's import/export and the commands.
 
-Export writes the canonical columns (plus due_at and sla_breached), escaping spreadsheet
-formulae. Import goes through the tracker importer (escalations.imports), which checks every row
-before writing anything and writes the audit trail in bulk.
+Export writes the canonical columns (plus due_at and sla_breached) to a sheet named "Cases",
+escaping spreadsheet formulae. Import goes through the tracker importer (escalations.imports),
+which checks every row before writing anything and writes the audit trail in bulk; the admin
+hands it the uploaded file's bytes (TrackerFile), so that the admin and `manage.py
+import_tracker` read every file with the same reader.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from import_export import fields, resources
+from import_export.formats.base_formats import Format
 from import_export.results import Result, RowResult
 
 from escalations.imports.columns import CANONICAL, EXPORT_COLUMNS
-from escalations.imports.engine import ImportReport, tracker_import
-from escalations.imports.reading import Table
+from escalations.imports.engine import ImportReport, RowError, RowPlan, tracker_import
 from escalations.imports.values import FORMULA_STARTS
 from escalations.models import Case
+
+EXPORT_SHEET = "Cases"
 
 
 def safe_cell(value):
@@ -28,6 +36,38 @@ def safe_cell(value):
 
 def _local(moment):
     return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+
+@dataclass(frozen=True)
+class TrackerUpload:
+    """An uploaded tracker file's bytes, read by the tracker reader in CaseResource.import_data."""
+
+    content: bytes
+
+    def __bool__(self) -> bool:
+        return True  # an empty upload is the reader's to refuse, with its own message
+
+
+class TrackerFile(Format):
+    """The admin's one import format: any tracker file (CSV, XLSX or JSON), kept as bytes.
+
+    django-import-export would decode and parse the upload itself with tablib (UTF-8 only, the
+    first sheet only, each formatted blank row a row); this format hands the bytes on, and the
+    importer reads them with escalations.imports.reading.read_tracker, as the command does.
+    """
+
+    def __init__(self, encoding: str | None = None) -> None:
+        # the admin passes its from_encoding at confirmation; the reader detects the encoding
+        self.encoding = None
+
+    def get_title(self) -> str:
+        return "tracker file (csv, xlsx or json)"
+
+    def create_dataset(self, in_stream: bytes) -> TrackerUpload:
+        return TrackerUpload(bytes(in_stream))
+
+    def can_import(self) -> bool:
+        return True
 
 
 class CaseResource(resources.ModelResource):
@@ -69,6 +109,9 @@ class CaseResource(resources.ModelResource):
 
     def export_field(self, field, instance, **kwargs):
         return safe_cell(super().export_field(field, instance, **kwargs))
+
+    def after_export(self, queryset, dataset, **kwargs):
+        dataset.title = EXPORT_SHEET  # the xlsx sheet's name (else "Tablib Dataset")
 
     def dehydrate_opened_at(self, case):
         return _local(case.opened_at)
@@ -117,34 +160,78 @@ class CaseResource(resources.ModelResource):
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        table = Table(headers=list(dataset.headers or []),
-                      rows=[(number, list(row)) for number, row in enumerate(dataset, start=2)])
-        report = tracker_import(table=table, file_name=kwargs.get("file_name") or "upload",
+        """Import an uploaded tracker, all or nothing, through the tracker importer.
+
+        kwargs carry the file name, the user, the admin form's mappings and set values, and
+        (at the preview) the table its form already read.
+        """
+        if not isinstance(dataset, TrackerUpload):
+            raise TypeError("CaseResource imports tracker files: use the TrackerFile format.")
+        report = tracker_import(data=dataset.content, table=kwargs.get("table"),
+                                file_name=kwargs.get("file_name") or "upload",
                                 actor=kwargs.get("user"), dry_run=dry_run,
-                                mappings=kwargs.get("mappings") or [])
+                                mappings=kwargs.get("mappings") or [],
+                                set_values=kwargs.get("set_values") or [])
         return report_as_result(report)
 
 
 def report_as_result(report: ImportReport) -> Result:
-    """Return the importer's report as a django-import-export Result (for the admin preview)."""
+    """Return the importer's report as a django-import-export Result (for the admin preview).
+
+    Rows read as a person reads them (names, not ids; "changes" names what an update changes).
+    With errors, each row with any is one invalid row: its cells as the file has them, and its
+    errors by field, each naming the value (the admin theme writes them above the row's
+    cells). Errors that belong to no one row (a header, a value set for every row) share one
+    row numbered "—".
+    """
     result = Result()
-    result.diff_headers = list(CANONICAL)
+    if report.errors:
+        result.diff_headers = list(CANONICAL)
+        by_row: dict[int | None, list[RowError]] = {}
+        for error in report.errors:
+            by_row.setdefault(error.row, []).append(error)
+        for number, errors in by_row.items():
+            cells = report.rejected.get(number, {})
+            messages: dict[str, list[str]] = {}
+            for error in errors:
+                messages.setdefault(error.field or NON_FIELD_ERRORS, []).append(_problem(error))
+            result.append_invalid_row("—" if number is None else number,
+                                      {name: _text(cells.get(name)) for name in CANONICAL},
+                                      ValidationError(messages))
+        return result
+    result.diff_headers = [*CANONICAL, "changes"]
     kinds = {"create": RowResult.IMPORT_TYPE_NEW, "update": RowResult.IMPORT_TYPE_UPDATE,
              "skip": RowResult.IMPORT_TYPE_SKIP}
-    for error in report.errors:
-        row = {"ticket_id": "", error.field or "ticket_id": error.value}
-        result.append_invalid_row(
-            error.row or 0, row,
-            ValidationError({error.field or "__all__": [error.message]}),
-        )
-    if report.errors:
-        return result
     for plan in report.plans:
         row_result = RowResult()
         row_result.import_type = kinds[plan.action]
         row_result.object_repr = plan.ticket_id
-        row_result.diff = [str(plan.values.get(name, plan.values.get(f"{name}_id", "")) or "")
-                           for name in CANONICAL]
+        # escaped here, as the library's own diffs are, whatever the template does with them
+        row_result.diff = [conditional_escape(text) for text in _shown(plan)]
         result.append_row_result(row_result)
         result.increment_row_result_total(row_result)
     return result
+
+
+def _shown(plan: RowPlan) -> list[str]:
+    values = {**plan.values, "notes": plan.values["details"], **plan.names}
+    changes = ", ".join(name.removesuffix("_id") for name in plan.changes)
+    return [_text(values.get(name)) for name in CANONICAL] + [changes]
+
+
+def _problem(error: RowError) -> str:
+    """Return an error's message for the field it is shown under, naming the value."""
+    message = error.message
+    if error.field and message.startswith(f"{error.field}: "):
+        message = message[len(error.field) + 2:]
+    if error.value not in (None, "") and str(error.value) not in message:
+        message = f"{message} (value: '{error.value}')"
+    return message
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    return str(value)

@@ -95,3 +95,21 @@ def test_an_export_imports_back_unchanged(make_case, admin_user, tmp_path, fmt):
     call_command("export_cases", "--format", fmt, "--output", str(path))
     report = tracker_import(data=path.read_bytes(), file_name=path.name, actor=admin_user)
     assert report.as_json() == {"created": 0, "updated": 0, "skipped": 2, "errors": []}
+
+
+def test_xlsx_export_names_its_sheet_cases(make_case, tmp_path, client, make_user):
+    make_case()
+    path = tmp_path / "cases.xlsx"
+    call_command("export_cases", "--format", "xlsx", "--output", str(path))
+    assert load_workbook(path).sheetnames == ["Cases"]
+    client.force_login(make_user("manager"))
+    from django.contrib import admin
+
+    from escalations.admin.case_admin import CaseAdmin
+    from escalations.models import Case
+
+    formats = [f().get_title() for f in CaseAdmin(Case, admin.site).get_export_formats()]
+    response = client.post("/admin/escalations/case/export/",
+                           {"format": str(formats.index("xlsx")), "resource": "0"})
+    assert response.status_code == 200
+    assert load_workbook(io.BytesIO(response.content)).sheetnames == ["Cases"]

@@ -259,3 +259,80 @@ def test_non_amounts_are_refused(raw):
 
     with pytest.raises(CellError, match="is not an amount"):
         money(raw)
+
+
+NO_TEAM = "Ticket #,Date,Customer,Issue Type,Risk"
+NO_TEAM_ROWS = ["ST-1,2026-11-23,Ann,Out of stock,4", "ST-2,2026-11-22,Ben,Payment issue,2"]
+
+
+def test_set_gives_every_row_a_value_for_a_missing_column():
+    result, code = run(csv_bytes(*NO_TEAM_ROWS, header=NO_TEAM))
+    assert code == 1 and result["errors"][0]["message"] == "Missing required column team."
+    result, code = run(csv_bytes(*NO_TEAM_ROWS, header=NO_TEAM), "cs.csv",
+                       "--set", "team=Customer Service")
+    assert (code, result["created"]) == (0, 2)
+    assert set(Case.objects.values_list("team__slug", flat=True)) == {"customer-service"}
+
+
+def test_a_set_value_is_checked_like_a_cell_and_reported_once():
+    result, code = run(csv_bytes(*NO_TEAM_ROWS, header=NO_TEAM), "cs.csv",
+                       "--set", "team=Moon Base", "--set", "CSAT=high")
+    assert code == 1 and not Case.objects.exists()
+    assert [(e["row"], e["field"], e["value"]) for e in result["errors"]] == [
+        (None, "feedback_score", "high"), (None, "team", "Moon Base")]
+    assert result["errors"][1]["message"] == (
+        "Unknown team 'Moon Base': use the name or slug of an existing team. "
+        "(set for every row)")
+
+
+def test_a_set_value_fills_only_blank_cells_of_a_column_the_file_has():
+    rows = [ROWS[0].replace(",Customer Service,", ",,"), ROWS[1]]  # HS-1 blank, HS-2 has one
+    result, code = run(csv_bytes(*rows), "t.csv", "--set", "Department=Operations")
+    assert (code, result["created"]) == (0, 2)
+    assert Case.objects.get(ticket_id="HS-1").team.slug == "operations"
+    assert Case.objects.get(ticket_id="HS-2").team.slug == "customer-service"
+
+
+def test_a_column_mapped_to_ignore_is_replaced_by_the_set_value():
+    result, code = run(csv_bytes(*ROWS[:2]), "t.csv", "--map", "Team=ignore",
+                       "--set", "team=operations")
+    assert (code, result["created"]) == (0, 2)
+    assert set(Case.objects.values_list("team__slug", flat=True)) == {"operations"}
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ("team", "write it as \"column=value\""),
+    ("team=", "write it as \"column=value\""),
+    ("colour=red", "'colour' is not a column"),
+    ("ticket_id=T-1", "each row needs its own ticket_id"),
+])
+def test_set_entries_that_cannot_be_understood_are_errors(entry, message):
+    result, code = run(csv_bytes(*NO_TEAM_ROWS, header=NO_TEAM), "cs.csv", "--set", entry)
+    assert code == 1 and message in result["errors"][0]["message"]
+
+
+def test_the_same_column_set_twice_is_an_error():
+    result, code = run(csv_bytes(*NO_TEAM_ROWS, header=NO_TEAM), "cs.csv",
+                       "--set", "team=operations", "--set", "Dept=sales-bd")
+    assert code == 1 and "team is set twice" in result["errors"][0]["message"]
+
+
+def test_a_quoted_set_value_loses_its_quotes():
+    result, code = run(csv_bytes(*NO_TEAM_ROWS, header=NO_TEAM), "cs.csv",
+                       "--set", 'team="Customer Service"')
+    assert (code, result["created"]) == (0, 2)
+
+
+def test_a_workbook_whose_cells_span_the_whole_sheet_is_refused_before_loading():
+    # A1 and XFD1048576: a dense grid of 17 billion cells; the reader must not allocate it
+    workbook = Workbook()
+    sheet = workbook.active
+    for column, header in enumerate(XLSX_ROWS[0], start=1):
+        sheet.cell(row=1, column=column, value=header)
+    sheet["XFD1048576"] = "far away"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result, code = run(buffer.getvalue(), "huge.xlsx")
+    assert code == 1
+    assert "XFD1048576" in result["errors"][0]["message"]
+    assert "cells" in result["errors"][0]["message"]

@@ -191,7 +191,11 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         preview) means nothing was written: say so, instead of "Import finished: 0 new"."""
         if not (result.has_errors() or result.has_validation_errors()):
             return super().process_result(result, request)
-        problems = [f"row {row.number}: {row.values[0]}" for row in result.invalid_rows[:5]]
+        problems = [
+            f"row {row.number}, {'file' if field == '__all__' else field}: {message}"
+            for row in result.invalid_rows[:5]
+            for field, field_messages in row.error_dict.items() for message in field_messages
+        ]
         self.message_user(request, "Nothing was imported; preview the file again. "
                           + " ".join(problems), messages.ERROR)
         return HttpResponseRedirect(reverse("admin:escalations_case_import"))

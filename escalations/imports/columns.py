@@ -53,7 +53,7 @@ for _canonical, _aliases in ALIASES.items():
 
 
 class MappingError(ValueError):
-    """A --map entry that cannot be understood."""
+    """A --map or --set entry that cannot be understood."""
 
 
 def parse_mappings(entries: list[str]) -> dict[str, str]:
@@ -71,6 +71,35 @@ def parse_mappings(entries: list[str]) -> dict[str, str]:
             )
         mapping[normalise(header)] = target
     return mapping
+
+
+def parse_settings(entries: list[str]) -> dict[str, str]:
+    """Parse '--set "column=value"' entries into {column: value}.
+
+    The column is a column's name or any header that means it ('Department=Operations');
+    one pair of quotes around the value is dropped. A set value fills the rows whose cell is
+    blank, or every row when the file has no such column; it is checked like a cell.
+    """
+    settings: dict[str, str] = {}
+    for entry in entries or []:
+        column, sep, value = entry.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1].strip()
+        if not sep or not column.strip() or not value:
+            raise MappingError(f"Set '{entry}': write it as \"column=value\".")
+        field = _LOOKUP.get(normalise(column))
+        if field is None:
+            raise MappingError(
+                f"Set '{entry}': '{column.strip()}' is not a column; use one of "
+                f"{', '.join(name for name in CANONICAL if name != 'ticket_id')}."
+            )
+        if field == "ticket_id":
+            raise MappingError(f"Set '{entry}': each row needs its own ticket_id.")
+        if field in settings:
+            raise MappingError(f"Set '{entry}': {field} is set twice.")
+        settings[field] = value
+    return settings
 
 
 def resolve_headers(headers: list[object], mapping: dict[str, str]) -> tuple[dict[str, int],

@@ -22,9 +22,16 @@ from django.utils import timezone
 from escalations.bulk import bulk_insert_rows, bulk_update_rows
 from escalations.choices import ACTIVE_STATES, CaseState, Transition
 from escalations.imports import values as cell
-from escalations.imports.columns import REQUIRED, MappingError, parse_mappings, resolve_headers
+from escalations.imports.columns import (
+    CANONICAL,
+    REQUIRED,
+    MappingError,
+    parse_mappings,
+    parse_settings,
+    resolve_headers,
+)
 from escalations.imports.lookups import Lookups
-from escalations.imports.reading import FileProblem, Table, guess_format, read_table
+from escalations.imports.reading import FileProblem, Table, read_tracker
 from escalations.models import Case, HoldPeriod, TierStay
 from escalations.services.recording import historical_row, history_insert
 from escalations.sla.deadlines import refresh_case_clock
@@ -57,6 +64,8 @@ class RowPlan:
     values: dict
     existing: dict | None = None
     changes: list[str] = field(default_factory=list)
+    # what a person reads for the values stored as ids or codes: category, policy, tier...
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +75,8 @@ class ImportReport:
     plans: list[RowPlan] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     written: bool = False
+    # the cells of each row with an error, by column (set values included), for the preview
+    rejected: dict[int, dict[str, object]] = field(default_factory=dict)
 
     def count(self, action: str) -> int:
         return sum(1 for plan in self.plans if plan.action == action)
@@ -82,21 +93,46 @@ class ImportReport:
                 "skipped": self.count("skip"), "errors": errors}
 
 
+@dataclass
+class _Preset:
+    """Values set for every row (--set, the admin's "Set for every row"), and their errors."""
+
+    values: dict[str, str]
+    reported: set[tuple[str, str]] = field(default_factory=set)
+
+
 class _Row:
     """Parse one row's cells, collecting every error instead of stopping at the first."""
 
     def __init__(self, number: int, cells: list[object], columns: dict[str, int],
-                 errors: list[RowError]) -> None:
+                 errors: list[RowError], preset: _Preset) -> None:
         self.number, self.cells, self.columns, self.errors = number, cells, columns, errors
+        self.preset = preset
+        self.failed = False
 
-    def raw(self, name: str) -> object:
+    def cell(self, name: str) -> object:
+        """Return the file's own cell (stripped), or None."""
         index = self.columns.get(name)
         if index is None or index >= len(self.cells):
             return None
         value = self.cells[index]
         return value.strip() if isinstance(value, str) else value
 
+    def raw(self, name: str) -> object:
+        """Return the cell, or the value set for every row where the cell is blank."""
+        value = self.cell(name)
+        if value in (None, "") and name in self.preset.values:
+            return self.preset.values[name]
+        return value
+
     def fail(self, name: str, value: object, message: str) -> None:
+        self.failed = True
+        if name in self.preset.values and self.cell(name) in (None, ""):
+            # A set value is wrong for every row it fills: say so once, for no one row.
+            if (name, message) not in self.preset.reported:
+                self.preset.reported.add((name, message))
+                self.errors.append(RowError(None, name, value, f"{message} (set for every row)"))
+            return
         self.errors.append(RowError(self.number, name, value, message))
 
     def get(self, name: str, parse, *args, required: bool = False, **kwargs):
@@ -111,8 +147,7 @@ class _Row:
         return parsed
 
 
-def _parse_row(row: _Row, lookups: Lookups) -> dict | None:
-    start = len(row.errors)
+def _parse_row(row: _Row, lookups: Lookups) -> tuple[dict, dict[str, str]] | None:
     ticket_id = row.get("ticket_id", cell.text, limit=64, required=True)
     customer_name = row.get("customer_name", cell.text, limit=200, required=True)
     email = row.get("customer_email", cell.text, limit=254)
@@ -137,12 +172,18 @@ def _parse_row(row: _Row, lookups: Lookups) -> dict | None:
     summary = row.get("summary", cell.text, limit=300)
     order_number = row.get("order_number", cell.text, limit=64)
     order_value = row.get("order_value", cell.money)
-    if len(row.errors) > start:
+    if row.failed:
         return None
     if state in (CaseState.RESOLVED, CaseState.CLOSED) and resolved_at is None:
         resolved_at = closed_at or opened_at
     if state == CaseState.CLOSED and closed_at is None:
         closed_at = resolved_at
+    level = policy.tier_map.get(tier)
+    names = {
+        "category": category.name, "policy": policy.name, "team": team.name,
+        "assignee": _person(assignee), "state": CaseState(state).label,
+        "tier": f"{tier}. {level.name}" if level else str(tier),
+    }
     return {
         "ticket_id": ticket_id, "customer_name": customer_name, "customer_email": email or "",
         "order_number": order_number or "", "order_value": order_value,
@@ -153,18 +194,30 @@ def _parse_row(row: _Row, lookups: Lookups) -> dict | None:
         "resolved_at": resolved_at if state in (CaseState.RESOLVED, CaseState.CLOSED) else None,
         "closed_at": closed_at if state == CaseState.CLOSED else None,
         "feedback_score": feedback,
-    }
+    }, names
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    full_name = user.get_full_name()
+    return f"{full_name} ({user.username})" if full_name else user.username
 
 
 def plan_import(*, data: bytes = b"", file_name: str, fmt: str | None = None,
-                mappings: list[str] | None = None, dry_run: bool = False,
-                table: Table | None = None) -> ImportReport:
-    """Read and check the whole file (or table); return what would be created, updated, skipped."""
+                mappings: list[str] | None = None, set_values: list[str] | None = None,
+                dry_run: bool = False, table: Table | None = None) -> ImportReport:
+    """Read and check the whole file (or table); return what would be created, updated, skipped.
+
+    set_values are "column=value" lines: the value fills that column's blank cells (every row's,
+    when the file has no such column) and is checked like a cell.
+    """
     report = ImportReport(file_name=file_name, dry_run=dry_run)
     try:
         mapping = parse_mappings(mappings or [])
+        preset = _Preset(parse_settings(set_values or []))
         if table is None:
-            table = read_table(data, fmt or guess_format(file_name, data), name=file_name)
+            table = read_tracker(data, name=file_name, fmt=fmt)
     except (FileProblem, MappingError) as error:
         report.errors.append(RowError(None, None, file_name, str(error)))
         return report
@@ -173,59 +226,88 @@ def plan_import(*, data: bytes = b"", file_name: str, fmt: str | None = None,
     for problem in problems:
         report.errors.append(RowError(header_row, None, None, problem))
     for name in REQUIRED:
-        if name not in columns:
+        if name not in columns and name not in preset.values:
             report.errors.append(RowError(header_row, name, None,
                                           f"Missing required column {name}."))
     if report.errors:
         return report
     lookups = Lookups()
     first_row: dict[str, int] = {}
-    parsed: list[tuple[int, dict]] = []
+    parsed: list[tuple[_Row, dict, dict[str, str]]] = []
     for number, cells in table.rows:
-        values = _parse_row(_Row(number, cells, columns, report.errors), lookups)
-        if values is None:
-            continue
-        key = values["ticket_id"].casefold()
-        if key in first_row:
-            report.errors.append(RowError(number, "ticket_id", values["ticket_id"],
-                                          f"Ticket {values['ticket_id']} is also on row "
-                                          f"{first_row[key]}; each ticket once per file."))
-            continue
-        first_row[key] = number
-        parsed.append((number, values))
+        row = _Row(number, cells, columns, report.errors, preset)
+        errors_before = len(report.errors)
+        result = _parse_row(row, lookups)
+        if result is None:
+            if any(error.row == number for error in report.errors[errors_before:]):
+                report.rejected[number] = _cells_shown(row)
+        else:
+            values, names = result
+            key = values["ticket_id"].casefold()
+            if key in first_row:
+                report.errors.append(RowError(number, "ticket_id", values["ticket_id"],
+                                              f"Ticket {values['ticket_id']} is also on row "
+                                              f"{first_row[key]}; each ticket once per file."))
+                report.rejected[number] = _cells_shown(row)
+                continue
+            first_row[key] = number
+            parsed.append((row, values, names))
         if len(report.errors) > MAX_ERRORS * 2:
             break
-    existing = lookups.existing_cases([values["ticket_id"] for _, values in parsed])
-    for number, values in parsed:
+    existing = lookups.existing_cases([values["ticket_id"] for _, values, _ in parsed])
+    for row, values, names in parsed:
         current = existing.get(values["ticket_id"])
         if current is None:
-            report.plans.append(RowPlan(number, values["ticket_id"], "create", values))
+            report.plans.append(RowPlan(row.number, values["ticket_id"], "create", values,
+                                        names=names))
             continue
         changes = [name for name in COMPARED if values[name] != current[name]]
         fixed = [name for name in changes if name not in UPDATABLE]
         if fixed:
+            column = fixed[0].removesuffix("_id")
             report.errors.append(RowError(
-                number, fixed[0], values[fixed[0]],
-                f"Ticket {values['ticket_id']} exists with {fixed[0]} "
-                f"'{current[fixed[0]]}'; an import cannot change {', '.join(fixed)} "
+                row.number, column, row.raw(column),
+                f"Ticket {values['ticket_id']} exists with {column} "
+                f"'{_stored(fixed[0], current[fixed[0]], lookups)}'; an import cannot change "
+                f"{', '.join(name.removesuffix('_id') for name in fixed)} "
                 "(use the case's transitions)."))
+            report.rejected[row.number] = _cells_shown(row)
             continue
         action = "update" if changes else "skip"
-        report.plans.append(RowPlan(number, values["ticket_id"], action, values, current, changes))
+        report.plans.append(RowPlan(row.number, values["ticket_id"], action, values, current,
+                                    changes, names=names))
     return report
 
 
+def _cells_shown(row: _Row) -> dict[str, object]:
+    return {name: row.raw(name) for name in CANONICAL}
+
+
+def _stored(name: str, value: object, lookups: Lookups) -> object:
+    """Return a stored value as the import's messages name it (a policy by its name)."""
+    if name == "policy_id":
+        return lookups.policy_by_id(value).name
+    if name == "state":
+        return CaseState(value).label
+    return value
+
+
 def tracker_import(*, file_name: str, actor, data: bytes = b"", fmt: str | None = None,
-                   mappings: list[str] | None = None, dry_run: bool = False,
-                   now: datetime | None = None, table: Table | None = None) -> ImportReport:
+                   mappings: list[str] | None = None, set_values: list[str] | None = None,
+                   dry_run: bool = False, now: datetime | None = None,
+                   table: Table | None = None) -> ImportReport:
     """Import a tracker: check every row, then write all of it or nothing."""
     if actor is None or not actor.is_superuser:
         raise PermissionDenied("Only administrators may import trackers.")
     report = plan_import(data=data, file_name=file_name, fmt=fmt, mappings=mappings,
-                         dry_run=dry_run, table=table)
+                         set_values=set_values, dry_run=dry_run, table=table)
     if report.errors or dry_run:
         return report
-    _write(report, actor=actor, now=now or timezone.now())
+    try:
+        _write(report, actor=actor, now=now or timezone.now())
+    except ValidationError as error:  # a case changed while importing: nothing was written
+        report.errors.append(RowError(None, None, None, "; ".join(error.messages)))
+        return report
     report.written = True
     return report
 

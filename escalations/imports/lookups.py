@@ -70,7 +70,8 @@ class Lookups:
                 found[_key(word)] = state
         return found
 
-    def _named(self, row, name: str, table: dict, noun: str, *, required: bool):
+    def _named(self, row, name: str, table: dict, noun: str, *, required: bool,
+               by: str = "name or slug"):
         raw = row.raw(name)
         if raw is None or str(raw).strip() == "":
             if required:
@@ -78,8 +79,7 @@ class Lookups:
             return None
         found = table.get(_key(raw))
         if found is None:
-            row.fail(name, raw, f"Unknown {noun} '{raw}': use the name or slug of an existing "
-                     f"{noun}.")
+            row.fail(name, raw, f"Unknown {noun} '{raw}': use the {by} of an existing {noun}.")
         return found
 
     def category(self, row) -> Category | None:
@@ -98,7 +98,8 @@ class Lookups:
         return self._named(row, "team", self.teams, "team", required=True)
 
     def user(self, row) -> User | None:
-        return self._named(row, "assignee", self.users, "user", required=False)
+        return self._named(row, "assignee", self.users, "user", required=False,
+                           by="username, email or full name")
 
     def state(self, row) -> str:
         raw = row.raw("state")

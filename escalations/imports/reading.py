@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import zipfile
 from dataclasses import dataclass
 
+from escalations.imports import workbook
 from escalations.imports.columns import resolve_headers
 
 FORMATS = ("csv", "xlsx", "json")
@@ -40,6 +40,17 @@ def guess_format(name: str, data: bytes) -> str:
     if data.lstrip()[:1] in (b"[", b"{"):
         return "json"
     return "csv"
+
+
+def read_tracker(data: bytes, *, name: str, fmt: str | None = None) -> Table:
+    """Read an uploaded tracker file the one way both the admin and the command read it.
+
+    The format comes from the file name (or the content); CSV is UTF-8 (with or without a
+    byte-order mark) or else Windows-1252; blank rows (trailing formatted rows of a sheet
+    included) are left out, and the rows keep the numbers the spreadsheet shows.
+    Raise FileProblem, naming what is wrong, when the file is not a readable tracker.
+    """
+    return read_table(data, fmt or guess_format(name, data), name=name)
 
 
 def read_table(data: bytes, fmt: str, *, name: str = "") -> Table:
@@ -114,39 +125,44 @@ def _read_json(data: bytes) -> Table:
     return Table(headers=list(headers), rows=[r for r in rows if _filled(r[1])])
 
 
-def _merged_ranges(data: bytes, sheet_index: int) -> list[str]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = archive.read(f"xl/worksheets/sheet{sheet_index + 1}.xml")
-    except (KeyError, zipfile.BadZipFile):
-        return []
-    return [ref.decode() for ref in re.findall(rb'<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"', xml)]
-
-
 def _read_xlsx(data: bytes) -> Table:
-    """Read the first sheet that has a ticket id column (python-calamine: a fast xlsx reader)."""
+    """Read the first sheet that has a ticket id column (python-calamine: a fast xlsx reader).
+
+    Each sheet's extent is checked from its XML before calamine loads it (see workbook).
+    """
     from python_calamine import CalamineWorkbook
 
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = [(name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-                  for name in workbook.sheet_names]
-    except Exception as error:  # calamine raises its own errors for a damaged file
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            workbook.check_unpacked_size(archive)
+            parts = workbook.sheet_parts(archive)
+            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            names = list(book.sheet_names)
+            for name in names:
+                if name not in parts:
+                    raise FileProblem(f"This is not an .xlsx spreadsheet (sheet '{name}' has "
+                                      "no part).")
+                xml = workbook.sheet_xml(archive, parts[name])
+                workbook.check_extent(xml, name)
+                merged = workbook.merged_ranges(xml)
+                del xml
+                records = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                table = _table(records, sheet=name)
+                columns, _ = resolve_headers(table.headers, {})
+                if "ticket_id" in columns or len(names) == 1:
+                    if merged:
+                        raise FileProblem(
+                            f"Sheet '{name}' has merged cells ({', '.join(merged[:5])}): "
+                            "unmerge them so that every row has its own values."
+                        )
+                    return table
+    except workbook.WorkbookProblem as problem:
+        raise FileProblem(str(problem)) from problem
+    except FileProblem:
+        raise
+    except Exception as error:  # zipfile and calamine raise their own errors for a damaged file
         raise FileProblem(f"This is not an .xlsx spreadsheet ({type(error).__name__}).") from error
-    seen = []
-    for index, (name, records) in enumerate(sheets):
-        table = _table(records, sheet=name)
-        columns, _ = resolve_headers(table.headers, {})
-        if "ticket_id" in columns or len(sheets) == 1:
-            merged = _merged_ranges(data, index)
-            if merged:
-                raise FileProblem(
-                    f"Sheet '{name}' has merged cells ({', '.join(merged[:5])}): "
-                    "unmerge them so that every row has its own values."
-                )
-            return table
-        seen.append(name)
     raise FileProblem(
-        f"No sheet has a ticket id column (sheets: {', '.join(seen)}); the tracker sheet "
+        f"No sheet has a ticket id column (sheets: {', '.join(names)}); the tracker sheet "
         "needs a header row with 'Ticket ID' or 'Ticket #'."
     )

@@ -24,8 +24,16 @@ class Command(BaseCommand):
                             help="Check every row and report; write nothing.")
         parser.add_argument("--map", action="append", default=[], metavar='"Header=field"',
                             help="Map a legacy header to a column (or =ignore). Repeatable.")
+        parser.add_argument(
+            "--set", action="append", default=[], dest="set_values", metavar='column="value"',
+            help="Give every row a value for a column, e.g. --set team=\"Customer Service\" "
+                 "for a single team's tracker without a team column. The value fills only "
+                 "blank cells when the file has the column (map the column to ignore to "
+                 "replace it), and is checked like a cell. Repeatable.",
+        )
 
-    def handle(self, *args, path: str, format=None, dry_run=False, map=(), **options) -> None:
+    def handle(self, *args, path: str, format=None, dry_run=False, map=(), set_values=(),
+               **options) -> None:
         file = Path(path)
         try:
             data = file.read_bytes()
@@ -34,7 +42,8 @@ class Command(BaseCommand):
         actor = system_user()
         actor.is_superuser = True  # the command line is an administrator's tool
         report = tracker_import(data=data, file_name=file.name, actor=actor, fmt=format,
-                                mappings=list(map), dry_run=dry_run)
+                                mappings=list(map), set_values=list(set_values),
+                                dry_run=dry_run)
         summary = report.as_json()
         self.stdout.write(json.dumps(summary, default=str))
         if summary["errors"]:
