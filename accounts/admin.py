@@ -8,6 +8,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminSelectWidget
 
 from accounts.models import Department, Membership, Role, Team, User
 from accounts.services import membership_remove, membership_set, user_sync_groups
@@ -21,20 +24,32 @@ def _mutable_events() -> list[tuple[str, str]]:
             if value not in CRITICAL_EVENTS and value != NotificationEvent.CUSTOMER_BRIEFING]
 
 
+def _muted_events_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        choices=_mutable_events, required=False, widget=UnfoldAdminCheckboxSelectMultipleWidget,
+        label="Muted events",
+        help_text="Breaches at the top tier and anything about a risk-5 case always arrive.",
+    )
+
+
 class PreferencesForm(forms.ModelForm):
     """A person's own notification settings; critical events cannot be muted."""
 
-    muted_events = forms.MultipleChoiceField(
-        choices=_mutable_events, required=False, widget=forms.CheckboxSelectMultiple,
-        help_text="Breaches at the top tier and anything about a risk-5 case always arrive.",
-    )
+    muted_events = _muted_events_field()
 
     class Meta:
         model = User
         fields = ["email", "notification_channel", "muted_events"]
+        widgets = {"notification_channel": UnfoldAdminSelectWidget}
 
 
-class MembershipInline(admin.TabularInline):
+class StaffChangeForm(UserChangeForm):
+    """An administrator's form for anyone, their notification settings included."""
+
+    muted_events = _muted_events_field()
+
+
+class MembershipInline(TabularInline):
     model = Membership
     fk_name = "user"
     extra = 0
@@ -42,11 +57,21 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin, ModelAdmin):
     list_display = ["username", "get_full_name", "email", "roles", "is_active", "is_superuser"]
     list_filter = ["is_active", "is_superuser", "memberships__role", "memberships__team"]
     inlines = [MembershipInline]
-    fieldsets = BaseUserAdmin.fieldsets + (("Automation", {"fields": ["is_system"]}),)
+    form = StaffChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Notification settings", {
+            "fields": ["notification_channel", "muted_events"],
+            "description": "How this person is told about cases; they can change it themselves "
+                           "under Notification settings in their user menu.",
+        }),
+        ("Automation", {"fields": ["is_system"]}),
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("memberships__role")
@@ -78,14 +103,14 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ModelAdmin):
     list_display = ["name", "department", "email"]
     list_filter = ["department"]
     search_fields = ["name"]
@@ -93,13 +118,13 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(ModelAdmin):
     list_display = ["name", "rank", "scope", "sees_confidential", "group"]
     ordering = ["rank", "name"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ModelAdmin):
     list_display = ["user", "team", "role"]
     list_filter = ["role", "team"]
     list_select_related = ["user", "team", "role"]

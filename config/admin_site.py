@@ -1,9 +1,9 @@
-"""The admin site: Django's, with the escalation dashboard on its index page."""
+"""The admin site: Django's with the django-unfold theme, and the dashboard on its index page."""
 
-from django.contrib import admin
+from unfold.sites import UnfoldAdminSite
 
 
-class EscalationsAdminSite(admin.AdminSite):
+class EscalationsAdminSite(UnfoldAdminSite):
     site_header = "Escalation back office"
     site_title = "Escalations"
     index_title = "Escalations"

@@ -10,13 +10,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin
 
+from escalations.admin.theme import ThemedForm
 from reports.models import MonthlyReport
 from reports.periods import last_month, parse_month
 from reports.services import may_read_report, monthly_report_request, reports_readable_by
 
 
-class GenerateForm(forms.Form):
+class GenerateForm(ThemedForm):
     month = forms.CharField(help_text="YYYY-MM", max_length=7)
 
     def clean_month(self) -> str:
@@ -27,7 +29,7 @@ class GenerateForm(forms.Form):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(admin.ModelAdmin):
+class MonthlyReportAdmin(ModelAdmin):
     list_display = ["month_label", "scope", "includes_confidential", "status", "cases",
                     "generated_at", "download"]
     list_filter = ["status", "includes_confidential"]

@@ -14,7 +14,7 @@ def test_history_page_lists_transitions_and_reasons(client, make_case, admin_use
     case = case_escalate(case=make_case(), actor=admin_user, reason="Supplier silent", now=now)
     client.force_login(admin_user)
     page = client.get(f"/admin/escalations/case/{case.pk}/history/").content.decode()
-    assert "Supplier silent" in page and "escalate" in page
+    assert "Supplier silent" in page and "Escalated" in page
 
 
 def test_posting_to_a_case_history_form_is_refused(client, make_case, admin_user, now):

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.templatetags.static import static
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -15,6 +16,18 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Our apps first: their templates override the admin theme's where they share a name.
+    "accounts",
+    "escalations",
+    "reports",
+    # The admin theme and its integrations go before the admin they restyle; the basic app
+    # config leaves the admin site to ours (config.admin_site, itself an Unfold site).
+    "unfold.apps.BasicAppConfig",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
+    "unfold.contrib.inlines",
+    "unfold.contrib.import_export",
+    "unfold.contrib.simple_history",
     "config.apps.EscalationsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -24,9 +37,6 @@ INSTALLED_APPS = [
     "simple_history",
     "django_q",
     "import_export",
-    "accounts",
-    "escalations",
-    "reports",
 ]
 
 MIDDLEWARE = [
@@ -164,4 +174,23 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# The admin theme (django-unfold): the sidebar and user menu live in config/navigation.py.
+UNFOLD = {
+    "SITE_TITLE": "Escalations",
+    "SITE_HEADER": "Escalation back office",
+    "SITE_SUBHEADER": "Cases, tiers and deadlines",
+    "SITE_URL": None,  # the admin is the whole product: no "View site" link
+    "SITE_SYMBOL": "stairs",
+    "SHOW_VIEW_ON_SITE": False,
+    "SHOW_HISTORY": True,
+    "BORDER_RADIUS": "6px",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "config.navigation.sidebar",
+    },
+    "ACCOUNT": {"navigation": "config.navigation.account_links"},
+    "STYLES": [lambda request: static("escalations/admin.css")],
 }

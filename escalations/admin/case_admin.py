@@ -385,7 +385,7 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
     # --- transitions ----------------------------------------------------------------------
 
     def transition_buttons(self, request, case: Case) -> list[dict]:
-        """Return the transitions the user may run on the case now, as buttons."""
+        """Return the transitions the user may run on the case now, and the case's tools."""
         buttons = []
         for name in TRANSITION_FORMS:
             method = getattr(case, name)
@@ -394,6 +394,7 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
             ):
                 buttons.append({
                     "name": name, "label": TRANSITION_VERBS[name],
+                    "variant": "primary" if name in ("acknowledge", "resolve") else "default",
                     "url": reverse("admin:escalations_case_transition", args=[case.pk, name]),
                 })
         buttons.append({
@@ -561,7 +562,8 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
             form = BriefingForm(initial={"subject": subject, "body": body})
         context = {
             **self.admin_site.each_context(request), "opts": self.opts, "case": case,
-            "form": form, "name": "brief the customer", "change_url": change_url,
+            "form": form, "name": "brief the customer", "verb": "Send the briefing",
+            "change_url": change_url,
             "title": f"Customer briefing: {case}",
         }
         return TemplateResponse(request, "admin/escalations/case/transition.html", context)

@@ -6,12 +6,13 @@ from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from escalations.models import CaseAttachment, TierStay
 from escalations.services.evidence import evidence_check_size
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     """An inline that lists rows written by the services; nobody adds, edits or deletes them."""
 
     extra = 0
@@ -52,7 +53,7 @@ class EvidenceForm(forms.ModelForm):
         return cleaned
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(TabularInline):
     """The case's evidence: stored files are links to the checked download, never to storage."""
 
     model = CaseAttachment

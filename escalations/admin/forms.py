@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import User
+from escalations.admin.theme import ThemedForm
 from escalations.choices import FEEDBACK_CHOICES, NoteKind, Outcome
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(ThemedForm):
     """The fields every transition takes: the version seen and a reason."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -104,8 +105,7 @@ TRANSITION_VERBS = {
     "close": "Close…",
 }
 
-
-class NoteComposerForm(forms.Form):
+class NoteComposerForm(ThemedForm):
     """Add an internal note or a status update to the case's log (briefings have their page)."""
 
     kind = forms.ChoiceField(
@@ -119,18 +119,18 @@ class NoteComposerForm(forms.Form):
     )
 
 
-class BriefingForm(forms.Form):
+class BriefingForm(ThemedForm):
     """The customer briefing, drafted from the template and edited by staff before sending."""
 
     subject = forms.CharField(max_length=300)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 14, "cols": 90}))
 
 
-class BulkEscalateForm(forms.Form):
+class BulkEscalateForm(ThemedForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
 
 
-class BulkAssignForm(forms.Form):
+class BulkAssignForm(ThemedForm):
     assignee = forms.ModelChoiceField(
         queryset=User.objects.filter(is_active=True, is_system=False), required=False,
         help_text="Leave empty to unassign.",

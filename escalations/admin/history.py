@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin, ModelAdmin):
     """simple_history's admin with reverting refused on the server, not only hidden.
 
     SIMPLE_HISTORY_REVERT_DISABLED hides the button, but a POST to a history form would still

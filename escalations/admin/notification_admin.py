@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.template import TemplateSyntaxError
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin
 
 from escalations.models import Case, Notification, NotificationTemplate
 from escalations.notifications.delivery import notification_retry
@@ -13,7 +14,7 @@ from escalations.selectors import cases_visible_to
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ModelAdmin):
     list_display = ["created_at", "event", "channel", "recipient_label", "case", "status",
                     "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status", "event", "channel"]
@@ -49,7 +50,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationTemplate)
-class NotificationTemplateAdmin(admin.ModelAdmin):
+class NotificationTemplateAdmin(ModelAdmin):
     list_display = ["event", "subject", "updated_at"]
     readonly_fields = ["preview"]
     fields = ["event", "subject", "body_text", "body_html", "chat_text", "preview"]

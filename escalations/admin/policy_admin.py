@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from unfold.admin import StackedInline, TabularInline
 
 from escalations.admin.history import ReadOnlyHistoryAdmin
 from escalations.choices import ClockAnchor
@@ -47,7 +48,7 @@ class TierFormSet(forms.BaseInlineFormSet):
             previous = (row["level"], limit)
 
 
-class TierInline(admin.StackedInline):
+class TierInline(StackedInline):
     model = Tier
     formset = TierFormSet
     extra = 0
@@ -60,20 +61,20 @@ class TierInline(admin.StackedInline):
     ]
 
 
-class HolidayInline(admin.TabularInline):
+class HolidayInline(TabularInline):
     model = PolicyHoliday
     extra = 0
     verbose_name_plural = "company holidays (on top of the country's public holidays)"
 
 
-class WorkingHoursInline(admin.TabularInline):
+class WorkingHoursInline(TabularInline):
     model = WorkingHours
     extra = 0
     verbose_name_plural = "working hours (no row for a weekday: not a working day; no rows at "
     verbose_name_plural += "all: Mon-Fri 09:00-18:00)"
 
 
-class RiskAdjustmentInline(admin.TabularInline):
+class RiskAdjustmentInline(TabularInline):
     model = RiskAdjustment
     extra = 0
     verbose_name_plural = "risk tightens the clock (e.g. risk 5 at 50% halves every limit)"

@@ -21,7 +21,7 @@ def test_team_lead_edits_a_detail_and_adds_a_note(page, login, shot, make_user, 
     page.goto(f"/admin/escalations/case/{case.pk}/change/")
     page.fill("#id_order_number", "SO-778")
     shot("case-form-filled")
-    page.click("input[name='_continue']")
+    page.click("[name='_continue']")
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
 
     composer = page.locator("#note-composer")
@@ -54,7 +54,7 @@ def test_agent_adds_a_case_from_a_category(page, login, shot, make_user):
     page.fill("#id_customer_name", "Dana Reyes")
     page.fill("#id_summary", "Customer says our shop is a scam")
     shot("add-case-filled")
-    page.click("input[name='_continue']")
+    page.click("[name='_continue']")
 
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     shot("add-case-saved")

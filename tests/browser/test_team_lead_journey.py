@@ -49,7 +49,7 @@ def test_team_lead_works_an_overdue_case_to_resolution(page, login, shot, make_u
     expect(page.locator("body")).to_contain_text("In progress")
 
     page.fill("#id_order_number", "SO-42")
-    page.locator("input[name='_continue']").click()
+    page.locator("[name='_continue']").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     page.locator("#note-composer textarea[name='body']").fill("Supplier promises stock Friday.")
     page.locator("#note-composer").get_by_role("button", name="Add to the log").click()
