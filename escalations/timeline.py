@@ -14,7 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import Team, User
-from escalations.choices import Transition
+from escalations.choices import ACTIVE_STATES, CaseState, Transition
 from escalations.models import Case, CaseEvent, Category, Policy
 
 # Bookkeeping the clock and the version keep for themselves: not part of the story.
@@ -141,3 +141,27 @@ def span_text(delta: timedelta) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60} h"
     return f"{minutes // (24 * 60)} d"
+
+
+@dataclass(frozen=True)
+class TimeLeft:
+    """How a case stands against its deadline, as the list and the case page say it."""
+
+    text: str  # "due in 3 h", "overdue 2 d", "paused", "no deadline", "—"
+    mark: str  # "case-overdue", "case-at-risk", "case-on-time" or ""
+    due: str  # the deadline in local time, or ""
+
+
+def time_left(case: Case, now: datetime) -> TimeLeft:
+    """Return how long the case has left at its tier (or how long it is overdue)."""
+    if case.state == CaseState.ON_HOLD:
+        return TimeLeft("paused", "", "")
+    if case.state not in ACTIVE_STATES:
+        return TimeLeft(EMPTY, "", "")
+    if case.due_at is None:
+        return TimeLeft("no deadline", "", "")
+    due = local_time(case.due_at)
+    if case.is_overdue(now):
+        return TimeLeft(f"overdue {span_text(now - case.due_at)}", "case-overdue", due)
+    return TimeLeft(f"due in {span_text(case.due_at - now)}",
+                    "case-at-risk" if case.at_risk else "case-on-time", due)

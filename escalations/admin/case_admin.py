@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django_fsm import can_proceed
 from import_export.admin import ImportExportMixin
-from import_export.forms import ExportForm
+from unfold.contrib.import_export.forms import ExportForm
 
 from escalations import services
 from escalations.admin import filters
@@ -48,7 +48,7 @@ from escalations.selectors import (
 )
 from escalations.services import CaseConflict, CasePermissionDenied, TransitionRefused, briefings
 from escalations.services.previews import transition_preview
-from escalations.timeline import case_timeline, change_entries, span_text
+from escalations.timeline import case_timeline, change_entries, span_text, time_left
 
 RISK_COLOURS = {1: "#5b8", 2: "#9b5", 3: "#db3", 4: "#e83", 5: "#d33"}
 CASE_ERRORS = (CaseConflict, CasePermissionDenied, TransitionRefused, ValidationError)
@@ -257,20 +257,11 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
 
     @admin.display(description="time left", ordering="due_at")
     def time_left(self, obj: Case) -> str:
-        if obj.state == CaseState.ON_HOLD:
-            return "paused"
-        if obj.state not in ACTIVE_STATES:
-            return "—"
-        if obj.due_at is None:
-            return "no deadline"
-        now = timezone.now()
-        due = timezone.localtime(obj.due_at).strftime("%a %d %b %H:%M")
-        if obj.is_overdue(now):
-            return format_html('<span class="case-overdue" title="was due {}">overdue {}</span>',
-                               due, span_text(now - obj.due_at))
-        return format_html('<span class="{}" title="due {}">due in {}</span>',
-                           "case-at-risk" if obj.at_risk else "case-on-time", due,
-                           span_text(obj.due_at - now))
+        left = time_left(obj, timezone.now())
+        if not left.mark:
+            return left.text
+        return format_html('<span class="{}" title="due {}">{}</span>', left.mark, left.due,
+                           left.text)
 
     @admin.display(description="last activity", ordering="updated_at")
     def last_activity(self, obj: Case) -> str:
@@ -372,6 +363,8 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
             if case is not None:
                 extra_context["transition_buttons"] = self.transition_buttons(request, case)
                 extra_context["timeline_entries"] = case_timeline(case)
+                extra_context["time_left"] = time_left(case, timezone.now())
+                extra_context["case_tier"] = case.current_tier
                 if request.user.has_perm("escalations.add_casenote"):
                     extra_context["note_form"] = NoteComposerForm()
                     extra_context["note_url"] = reverse("admin:escalations_case_note",
