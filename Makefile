@@ -25,14 +25,20 @@ migrate: install
 	$(PY) manage.py load_policies
 
 demo: migrate
-	$(PY) manage.py seed_demo --cases $(DEMO_CASES) --seed 1
+	@mkdir -p .run
+	$(PY) manage.py seed_demo --cases $(DEMO_CASES) --seed 1 > .run/demo-logins.txt
 
-# Serve the admin and run the django-q2 worker beside it; Ctrl-C stops both.
+# Serve the admin and run the django-q2 worker beside it, their logs in .run/ so that the
+# address and the logins stay in view; Ctrl-C stops both.
 run: demo
-	@echo "Admin: http://127.0.0.1:$(PORT)/admin/"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py qcluster & \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py qcluster > .run/qcluster.log 2>&1 & \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT) > .run/web.log 2>&1 & \
+	echo; echo "Escalation back office: http://127.0.0.1:$(PORT)/admin/"; echo; \
+	cat .run/demo-logins.txt; echo; \
+	echo "Logs: .run/web.log and .run/qcluster.log. Emails: the admin's Outbox (and .dev-mail/)."; \
+	echo "Ctrl-C stops the server and the worker."; \
+	wait
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -47,4 +53,4 @@ bench: install-dev
 	  ../$(PY) $$b.py $(if $(BENCH_DB),--database-url $(BENCH_DB)); done
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media .run .dev-mail
