@@ -70,3 +70,18 @@ def test_a_confidential_category_ticks_confidential_on_the_add_form(page, login,
     page.select_option("#id_category", label="Compliance & legal")
 
     expect(page.locator("#id_confidential")).to_be_checked()
+
+
+def test_the_case_list_fits_a_1366_pixel_screen(page, login, shot, make_user, make_case):
+    lead = make_user("team-lead", first_name="Maximiliana", last_name="Wolfeschlegelstein")
+    for _ in range(3):
+        make_case(category="unresolved-complaint-agent-issue", assignee=lead,
+                  summary="A long summary " * 10)
+    login(lead)
+
+    page.goto("/admin/escalations/case/")
+    shot("case-list")
+
+    table = page.locator("#result_list").bounding_box()
+    assert table["x"] + table["width"] <= 1366
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
