@@ -78,3 +78,5 @@ def test_changelist_opens_on_active_cases_with_closed_ones_a_click_away(
     assert [c.pk for c in default.context["cl"].result_list] == [active.pk]
     assert [c.pk for c in resolved.context["cl"].result_list] == [done.pk]
     assert "My open cases" in default.content.decode()
+    found = client.get("/admin/escalations/case/", {"q": done.ticket_id})
+    assert [c.pk for c in found.context["cl"].result_list] == [done.pk]  # any state

@@ -90,7 +90,7 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
     show_facets = admin.ShowFacets.NEVER
     paginator = CappedCountPaginator
     view_on_site = False  # the case page is the case's only page
-    list_per_page = 50
+    list_per_page = 30  # as Zendesk and Freshdesk views: a screen or two of work, not a report
     actions = [escalate_selected, assign_selected]
     inlines = [AttachmentInline, StayInline]  # the log and SLA events are in the timeline
     history_list_display = ["history_transition", "history_change_reason", "state", "tier"]

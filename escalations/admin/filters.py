@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.utils import timezone
 
 from accounts.models import Team, User
@@ -16,7 +17,11 @@ class StateFilter(admin.SimpleListFilter):
 
     title = "state"
     parameter_name = "state"
-    default = "active"
+
+    def __init__(self, request, params, model, model_admin) -> None:
+        # A search looks for a ticket in any state, unless the person picked a state.
+        self.default = "all" if request.GET.get(SEARCH_VAR, "").strip() else "active"
+        super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
         return [("active", "Active (not resolved or closed)"), *CaseState.choices,

@@ -61,17 +61,21 @@ def browser_context_args(browser_context_args, live_server):
 
 
 @pytest.fixture
-def shot(page, request) -> Callable[[str], Path]:
+def shot(page, request) -> Callable[..., Path]:
     """Return a function saving a full-page screenshot of the current step."""
     folder = SCREENSHOT_DIR / re.sub(r"[^\w.-]+", "_", request.node.name)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     steps = iter(range(1, 1000))
 
-    def take(step: str) -> Path:
+    def take(step: str, part=None) -> Path:
+        """Save the page (or only the part, a locator) as the step's screenshot."""
         name = re.sub(r"[^\w.-]+", "-", step)
         path = folder / f"{next(steps):02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if part is not None:
+            part.screenshot(path=str(path))
+        else:
+            page.screenshot(path=str(path), full_page=True)
         return path
 
     return take

@@ -28,7 +28,7 @@ def test_team_lead_edits_a_detail_and_adds_a_note(page, login, shot, make_user, 
     composer.locator("textarea[name='body']").fill("Called the customer; <b>replacement</b> found.")
     composer.get_by_role("button", name="Add to the log").click()
     expect(page.locator(".messagelist")).to_contain_text("Internal note added")
-    shot("note-added")
+    shot("timeline", page.locator("#timeline"))
 
     case.refresh_from_db()
     assert case.order_number == "SO-778"
