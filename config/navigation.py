@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import reverse, reverse_lazy
 
+from escalations.admin.filters import CASE_VIEWS
+
 
 def _may(permission: str):
     def check(request: HttpRequest) -> bool:
@@ -38,55 +40,45 @@ def _is_view(query: str):
 
 def sidebar(request: HttpRequest) -> list[dict]:
     """Return the sidebar's groups (UNFOLD["SIDEBAR"]["navigation"])."""
-    case_views = [
-        ("Active cases", "list", "state=active"),
-        ("My open cases", "person", "queue=mine&state=active"),
-        ("My team's queue", "group", "queue=team&state=active"),
-        ("Overdue", "alarm", "due=overdue&state=active"),
-        ("Resolved and closed", "task_alt", "state=all"),
-    ]
     return [
         {"title": "Cases", "separator": False, "items": [
             *[{"title": title, "icon": icon, "link": lambda request, q=query: _cases(q),
                "active": _is_view(query) if query != "state=active" else _active_default,
                "permission": "config.navigation.may_view_cases"}
-              for title, icon, query in case_views],
+              for title, icon, query in CASE_VIEWS],
             {"title": "Open a case", "icon": "add_circle",
              "link": reverse_lazy("admin:escalations_case_add"),
              "permission": "config.navigation.may_add_cases"},
         ]},
-        {"title": "Reports", "separator": True, "items": [
-            {"title": "Dashboard", "icon": "dashboard", "link": reverse_lazy("admin:index")},
-            {"title": "Monthly reports", "icon": "summarize",
-             "link": reverse_lazy("admin:reports_monthlyreport_changelist"),
-             "permission": "config.navigation.may_view_reports"},
-        ]},
-        {"title": "Notifications", "separator": True, "items": [
-            {"title": "Outbox", "icon": "outbox",
-             "link": reverse_lazy("admin:escalations_notification_changelist"),
-             "permission": "config.navigation.may_view_notifications"},
-            {"title": "Templates", "icon": "mail",
-             "link": reverse_lazy("admin:escalations_notificationtemplate_changelist"),
-             "permission": "config.navigation.may_view_templates"},
-        ]},
-        {"title": "Set-up", "separator": True, "items": [
-            {"title": "Policies", "icon": "stairs",
-             "link": reverse_lazy("admin:escalations_policy_changelist"),
-             "permission": "config.navigation.may_view_policies"},
-            {"title": "Categories", "icon": "category",
-             "link": reverse_lazy("admin:escalations_category_changelist"),
-             "permission": "config.navigation.may_view_policies"},
-            {"title": "Users", "icon": "person",
-             "link": reverse_lazy("admin:accounts_user_changelist"),
-             "permission": "config.navigation.may_view_users"},
-            {"title": "Teams", "icon": "groups",
-             "link": reverse_lazy("admin:accounts_team_changelist"),
-             "permission": "config.navigation.may_view_teams"},
-            {"title": "Memberships", "icon": "badge",
-             "link": reverse_lazy("admin:accounts_membership_changelist"),
-             "permission": "config.navigation.may_view_teams"},
-        ]},
+        _group("Reports", [
+            ("Dashboard", "dashboard", "admin:index", None),
+            ("Monthly reports", "summarize", "admin:reports_monthlyreport_changelist",
+             "may_view_reports"),
+        ]),
+        _group("Notifications", [
+            ("Outbox", "outbox", "admin:escalations_notification_changelist",
+             "may_view_notifications"),
+            ("Templates", "mail", "admin:escalations_notificationtemplate_changelist",
+             "may_view_templates"),
+        ]),
+        _group("Set-up", [
+            ("Policies", "stairs", "admin:escalations_policy_changelist", "may_view_policies"),
+            ("Categories", "category", "admin:escalations_category_changelist",
+             "may_view_policies"),
+            ("Users", "person", "admin:accounts_user_changelist", "may_view_users"),
+            ("Teams", "groups", "admin:accounts_team_changelist", "may_view_teams"),
+            ("Memberships", "badge", "admin:accounts_membership_changelist", "may_view_teams"),
+        ]),
     ]
+
+
+def _group(title: str, items: list[tuple[str, str, str, str | None]]) -> dict:
+    """Return a sidebar group of (title, icon, url name, permission check name) links."""
+    return {"title": title, "separator": True, "items": [
+        {"title": name, "icon": icon, "link": reverse_lazy(url_name),
+         **({"permission": f"config.navigation.{check}"} if check else {})}
+        for name, icon, url_name, check in items
+    ]}
 
 
 def _active_default(request: HttpRequest) -> bool:

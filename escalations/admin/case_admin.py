@@ -124,22 +124,11 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
             with_tier_name(cases_visible_to(request.user, super().get_queryset(request)))
         )
 
-    # The case list's saved views: one click to each queue people work from.
-    CASE_VIEWS = [
-        ("Active cases", "state=active"),
-        ("My open cases", "queue=mine&state=active"),
-        ("My team's queue", "queue=team&state=active"),
-        ("Overdue", "due=overdue&state=active"),
-        ("Resolved", "state=resolved"),
-        ("Closed", "state=closed"),
-        ("All", "state=all"),
-    ]
-
     def changelist_view(self, request, extra_context=None):
         current = request.GET.urlencode() or "state=active"
         extra_context = {**(extra_context or {}), "case_views": [
             {"label": label, "query": query, "current": current == query}
-            for label, query in self.CASE_VIEWS
+            for label, _icon, query in filters.CASE_VIEWS
         ]}
         return super().changelist_view(request, extra_context)
 

@@ -11,6 +11,18 @@ from escalations.choices import RISK_CHOICES, CaseState
 from escalations.models import Category, Tier
 from escalations.selectors import team_queue
 
+# The case list's saved views (label, sidebar icon, query): the queues people work from, shown
+# as pills above the list and in the sidebar.
+CASE_VIEWS = [
+    ("Active cases", "list", "state=active"),
+    ("My open cases", "person", "queue=mine&state=active"),
+    ("My team's queue", "group", "queue=team&state=active"),
+    ("Overdue", "alarm", "due=overdue&state=active"),
+    ("Resolved", "task_alt", "state=resolved"),
+    ("Closed", "lock", "state=closed"),
+    ("All", "select_all", "state=all"),
+]
+
 
 class StateFilter(admin.SimpleListFilter):
     """The list opens on active cases; resolved, closed and all cases are one click away."""
