@@ -33,7 +33,10 @@ class MonthlyReportAdmin(ModelAdmin):
     list_display = ["month_label", "scope", "includes_confidential", "status", "cases",
                     "generated_at", "download"]
     list_filter = ["status", "includes_confidential"]
-    readonly_fields = [field.name for field in MonthlyReport._meta.fields]
+    # The stored file is shown as the checked download link, never as its storage path.
+    readonly_fields = [field.name for field in MonthlyReport._meta.fields
+                       if field.name != "file"] + ["download"]
+    exclude = ["file"]
     change_list_template = "admin/reports/monthlyreport/change_list.html"
 
     def get_queryset(self, request):

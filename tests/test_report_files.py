@@ -74,3 +74,19 @@ def test_the_old_media_urls_answer_404_even_in_development(client, team_report, 
     for url in (f"/media/{team_report.file.name}",
                 f"/media/reports/escalations-2026-11-{team_report.pk}.xlsx"):
         assert client.get(url).status_code == 404
+
+
+def test_a_report_page_links_to_the_checked_download_not_the_storage(client, admin_user):
+    from reports.models import MonthlyReport
+    from reports.periods import parse_month
+    from reports.services import monthly_report_generate, monthly_report_request
+
+    period = parse_month("2026-11")
+    report = monthly_report_generate(report=monthly_report_request(period=period),
+                                     period=period)
+    client.force_login(admin_user)
+
+    page = client.get(f"/admin/reports/monthlyreport/{report.pk}/change/").content.decode()
+
+    assert f"/admin/reports/monthlyreport/{report.pk}/download/" in page
+    assert "/media/" not in page and MonthlyReport.objects.get(pk=report.pk).file.name not in page
