@@ -103,8 +103,9 @@ def change_entries(case: Case) -> list[Entry]:
         if previous is not None:
             delta = record.diff_against(previous, excluded_fields=QUIET_FIELDS)
             for change in delta.changes:
-                changes.append(Change(_field_label(change.field), text(change.field, change.old),
-                                      text(change.field, change.new)))
+                old, new = text(change.field, change.old), text(change.field, change.new)
+                if old != new:  # e.g. a deadline moved by seconds reads the same to the minute
+                    changes.append(Change(_field_label(change.field), old, new))
         title = _title(record)
         reason = record.history_change_reason or ""
         entries.append(Entry(

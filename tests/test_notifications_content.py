@@ -32,7 +32,8 @@ def test_resolution_summary_has_timeline_outcome_and_time_per_tier(make_case, ma
     assert "Outcome: Issue resolved" in body and "Refund issued" in body
     assert "Stock alerts added" in body
     assert "- 1. Team Lead: 2 h" in body and "- 2. Assistant Manager: 3 h" in body
-    assert "escalate: Supplier silent" in body
+    assert "Escalated: Supplier silent" in body
+    assert "Resolved: Resolved" not in body  # each reason once
 
 
 def test_html_part_escapes_customer_text_but_plain_text_keeps_it(make_case, make_user,

@@ -10,6 +10,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
+from escalations.choices import Transition
 from escalations.models import Case, CaseEvent, NotificationTemplate
 from escalations.notifications import default_templates
 from escalations.sla.clock import duration_text
@@ -102,9 +103,11 @@ def case_timeline(case: Case) -> list[dict]:
     for record in case.history.order_by("history_date", "history_id").select_related(
         "history_user"
     ):
-        rows.append({"when": local_text(case, record.history_date),
-                     "what": record.history_transition or "change",
-                     "reason": record.history_change_reason or "",
+        what = (Transition(record.history_transition).label
+                if record.history_transition in Transition.values else "Changed")
+        reason = record.history_change_reason or ""
+        rows.append({"when": local_text(case, record.history_date), "what": what,
+                     "reason": "" if reason.strip().lower() == what.lower() else reason,
                      "who": str(record.history_user or "system")})
     return rows
 

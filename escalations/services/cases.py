@@ -116,7 +116,9 @@ def case_update(
         stays.stay_sync_due(case=locked)
     case_save_with_history(
         case=locked, actor=actor, transition=Transition.EDIT,
-        reason=reason or f"Edited {', '.join(changed)}", at=now,
+        reason=reason or "Edited " + ", ".join(
+            str(Case._meta.get_field(name).verbose_name) for name in changed
+        ), at=now,
     )
     return locked
 
