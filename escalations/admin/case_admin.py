@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
-from django_fsm import can_proceed
 from import_export.admin import ImportExportMixin
 from unfold.contrib.import_export.forms import ExportForm
 
@@ -21,10 +17,8 @@ from escalations.admin import filters
 from escalations.admin.bulk_actions import assign_selected, escalate_selected
 from escalations.admin.case_forms import CaseAdminForm
 from escalations.admin.case_inlines import AttachmentInline, StayInline
+from escalations.admin.case_views import CASE_ERRORS, CasePageViews, error_text
 from escalations.admin.forms import (
-    TRANSITION_FORMS,
-    TRANSITION_VERBS,
-    BriefingForm,
     NoteComposerForm,
 )
 from escalations.admin.history import ReadOnlyHistoryAdmin
@@ -34,34 +28,23 @@ from escalations.admin.import_forms import (
     mapping_lines,
 )
 from escalations.admin.pagination import CappedCountPaginator
-from escalations.choices import ACTIVE_STATES, CaseState, Transition
+from escalations.choices import ACTIVE_STATES, CaseState
 from escalations.models import Case, Category
-from escalations.notifications import rendering
-from escalations.permissions import can_edit_case, can_run_transition, can_see_case
+from escalations.permissions import can_edit_case, can_see_case
 from escalations.reference_data import ESCALATION_PROCEDURE
 from escalations.resources import CaseResource, TrackerFile
 from escalations.selectors import (
     cases_visible_to,
-    next_tier_candidates,
     with_last_note,
     with_tier_name,
 )
-from escalations.services import CaseConflict, CasePermissionDenied, TransitionRefused, briefings
-from escalations.services.previews import transition_preview
 from escalations.timeline import case_timeline, change_entries, span_text, time_left
 
 RISK_COLOURS = {1: "#5b8", 2: "#9b5", 3: "#db3", 4: "#e83", 5: "#d33"}
-CASE_ERRORS = (CaseConflict, CasePermissionDenied, TransitionRefused, ValidationError)
-
-
-def _error_text(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return "; ".join(error.messages)
-    return str(error)
 
 
 @admin.register(Case)
-class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
+class CaseAdmin(CasePageViews, ImportExportMixin, ReadOnlyHistoryAdmin):
     form = CaseAdminForm
     resource_classes = [CaseResource]
     import_form_class = TrackerImportForm
@@ -361,191 +344,11 @@ class CaseAdmin(ImportExportMixin, ReadOnlyHistoryAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except CASE_ERRORS as error:
-            self.message_user(request, _error_text(error), messages.ERROR)
+            self.message_user(request, error_text(error), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
-
-    # --- transitions ----------------------------------------------------------------------
-
-    def transition_buttons(self, request, case: Case) -> list[dict]:
-        """Return the transitions the user may run on the case now, and the case's tools."""
-        buttons = []
-        for name in TRANSITION_FORMS:
-            method = getattr(case, name)
-            if can_proceed(method, check_conditions=name != "resolve") and can_run_transition(
-                request.user, case, name
-            ):
-                buttons.append({
-                    "name": name, "label": TRANSITION_VERBS[name],
-                    "variant": "primary" if name in ("acknowledge", "resolve") else "default",
-                    "url": reverse("admin:escalations_case_transition", args=[case.pk, name]),
-                })
-        buttons.append({
-            "name": "report", "label": "Resolution report", "tool": True,
-            "url": reverse("admin:escalations_case_resolution_report", args=[case.pk]),
-        })
-        if case.customer_email and request.user.has_perm("escalations.add_casenote"):
-            buttons.append({
-                "name": "brief", "label": "Brief the customer", "tool": True,
-                "url": reverse("admin:escalations_case_briefing", args=[case.pk]),
-            })
-        return buttons
-
-    def get_urls(self):
-        custom = [
-            path(
-                "<path:object_id>/transition/<str:name>/",
-                self.admin_site.admin_view(self.transition_view),
-                name="escalations_case_transition",
-            ),
-            path(
-                "<path:object_id>/note/",
-                self.admin_site.admin_view(self.note_view),
-                name="escalations_case_note",
-            ),
-            path(
-                "<path:object_id>/resolution-report/",
-                self.admin_site.admin_view(self.resolution_report_view),
-                name="escalations_case_resolution_report",
-            ),
-            path(
-                "<path:object_id>/brief-customer/",
-                self.admin_site.admin_view(self.briefing_view),
-                name="escalations_case_briefing",
-            ),
-        ]
-        return custom + super().get_urls()
-
-    def transition_view(self, request, object_id: str, name: str):
-        """Show the transition's form with what it will do (GET), or run it (POST)."""
-        if name not in TRANSITION_FORMS:
-            raise PermissionDenied(f"No transition called {name}.")
-        case = self.get_object(request, object_id)
-        if case is None or not self.has_view_permission(request, case):
-            raise PermissionDenied
-        change_url = reverse("admin:escalations_case_change", args=[case.pk])
-        form_kwargs = {}
-        if name == "escalate" and request.user.has_perm("escalations.assign_case"):
-            form_kwargs["candidates"] = next_tier_candidates(case)
-        form_class = TRANSITION_FORMS[name]
-        if request.method == "POST":
-            form = form_class(request.POST, **form_kwargs)
-            if form.is_valid():
-                try:
-                    updated = self._run_transition(request, case, name, form)
-                except CasePermissionDenied:
-                    raise
-                except CASE_ERRORS as error:
-                    self.message_user(request, _error_text(error), messages.ERROR)
-                    return HttpResponseRedirect(change_url)
-                self.message_user(
-                    request,
-                    f"Case {updated.ticket_id}: {Transition(name).label.lower()}; now "
-                    f"{CaseState(updated.state).label.lower()} at tier {updated.tier}"
-                    + (f", assigned to {updated.assignee}." if updated.assignee else "."),
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(change_url)
-        elif request.method == "GET":
-            if not can_run_transition(request.user, case, name):
-                raise PermissionDenied
-            form = form_class(initial={"version": case.version}, **form_kwargs)
-        else:
-            return HttpResponseNotAllowed(["GET", "POST"])
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts, "case": case, "form": form, "name": name,
-            "verb": TRANSITION_VERBS[name].rstrip("…"),
-            "preview": transition_preview(case=case, actor=request.user, name=name),
-            "title": f"{TRANSITION_VERBS[name].rstrip('…')}: {case}", "change_url": change_url,
-        }
-        return TemplateResponse(request, "admin/escalations/case/transition.html", context)
-
-    @staticmethod
-    def _run_transition(request, case: Case, name: str, form) -> Case:
-        """Run the transition's service (and the hand-over to a new assignee) as one change."""
-        with transaction.atomic():
-            updated = services.TRANSITION_SERVICES[name](
-                case=case, actor=request.user, expected_version=form.cleaned_data["version"],
-                **form.service_kwargs(),
-            )
-            assignee = form.cleaned_data.get("assignee")
-            if assignee is not None and assignee.pk != updated.assignee_id:
-                updated = services.case_assign(
-                    case=updated, actor=request.user, assignee=assignee,
-                    reason=f"Taken over at tier {updated.tier}",
-                )
-        return updated
 
     def history_view(self, request, object_id, extra_context=None):
         case = self.get_object(request, object_id)
         extra_context = {**(extra_context or {}),
                          "timeline_entries": change_entries(case)[::-1] if case else []}
         return super().history_view(request, object_id, extra_context)
-
-    def note_view(self, request, object_id: str):
-        """Add an entry to the case's log from the composer on the case page (POST only)."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        case = self.get_object(request, object_id)
-        if case is None or not request.user.has_perm("escalations.add_casenote"):
-            raise PermissionDenied
-        change_url = reverse("admin:escalations_case_change", args=[case.pk])
-        form = NoteComposerForm(request.POST)
-        if not form.is_valid():
-            self.message_user(request, "A log entry needs some text.", messages.ERROR)
-            return HttpResponseRedirect(change_url)
-        try:
-            note = services.case_add_note(case=case, actor=request.user,
-                                          body=form.cleaned_data["body"],
-                                          kind=form.cleaned_data["kind"])
-        except CASE_ERRORS as error:
-            self.message_user(request, _error_text(error), messages.ERROR)
-        else:
-            self.message_user(request, f"{note.get_kind_display()} added to {case.ticket_id}.",
-                              messages.SUCCESS)
-        return HttpResponseRedirect(f"{change_url}#timeline")
-
-    def resolution_report_view(self, request, object_id: str):
-        """Show the printable final resolution report of a case."""
-        case = self.get_object(request, object_id)
-        if case is None or not self.has_view_permission(request, case):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request), "opts": self.opts, "case": case,
-            "title": f"Final resolution report: {case.ticket_id}",
-            "timeline": rendering.case_timeline(case), "stays": rendering.case_stays(case),
-            "notes": case.notes.select_related("author"),
-            "change_url": reverse("admin:escalations_case_change", args=[case.pk]),
-        }
-        return TemplateResponse(request, "admin/escalations/case/resolution_report.html", context)
-
-    def briefing_view(self, request, object_id: str):
-        """Draft (GET) or send (POST) a customer briefing with the expected resolution time."""
-        case = self.get_object(request, object_id)
-        if case is None or not request.user.has_perm("escalations.add_casenote"):
-            raise PermissionDenied
-        change_url = reverse("admin:escalations_case_change", args=[case.pk])
-        if request.method == "POST":
-            form = BriefingForm(request.POST)
-            if form.is_valid():
-                try:
-                    briefings.case_brief_customer(
-                        case=case, actor=request.user, subject=form.cleaned_data["subject"],
-                        body=form.cleaned_data["body"],
-                    )
-                except ValidationError as error:
-                    self.message_user(request, _error_text(error), messages.ERROR)
-                    return HttpResponseRedirect(change_url)
-                self.message_user(request, f"Briefing to {case.customer_email} queued and "
-                                  "logged on the case.", messages.SUCCESS)
-                return HttpResponseRedirect(change_url)
-        else:
-            subject, body = briefings.briefing_draft(case=case, actor=request.user)
-            form = BriefingForm(initial={"subject": subject, "body": body})
-        context = {
-            **self.admin_site.each_context(request), "opts": self.opts, "case": case,
-            "form": form, "name": "brief the customer", "verb": "Send the briefing",
-            "change_url": change_url,
-            "title": f"Customer briefing: {case}",
-        }
-        return TemplateResponse(request, "admin/escalations/case/transition.html", context)
