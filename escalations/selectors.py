@@ -35,14 +35,6 @@ def with_tier_name(queryset: QuerySet[Case]) -> QuerySet[Case]:
     return queryset.annotate(tier_name=Subquery(tier_name.values("name")[:1]))
 
 
-def with_last_note(queryset: QuerySet[Case]) -> QuerySet[Case]:
-    """Annotate each case with when its latest log entry was written (for "last activity")."""
-    from escalations.models import CaseNote
-
-    latest = CaseNote.objects.filter(case_id=OuterRef("pk")).order_by("-created_at")
-    return queryset.annotate(last_note_at=Subquery(latest.values("created_at")[:1]))
-
-
 def team_queue(user, queryset: QuerySet[Case]) -> QuerySet[Case]:
     """Return the cases of the teams the user is a member of."""
     return queryset.filter(team_id__in=[m.team_id for m in user.memberships_cached])

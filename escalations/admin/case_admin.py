@@ -35,7 +35,6 @@ from escalations.reference_data import ESCALATION_PROCEDURE
 from escalations.resources import CaseResource, TrackerFile
 from escalations.selectors import (
     cases_visible_to,
-    with_last_note,
     with_tier_name,
 )
 from escalations.timeline import case_timeline, change_entries, span_text, time_left
@@ -103,9 +102,7 @@ class CaseAdmin(CasePageViews, ImportExportMixin, ReadOnlyHistoryAdmin):
     # --- visibility -----------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest):
-        return with_last_note(
-            with_tier_name(cases_visible_to(request.user, super().get_queryset(request)))
-        )
+        return with_tier_name(cases_visible_to(request.user, super().get_queryset(request)))
 
     def changelist_view(self, request, extra_context=None):
         current = request.GET.urlencode() or "state=active"
@@ -237,8 +234,7 @@ class CaseAdmin(CasePageViews, ImportExportMixin, ReadOnlyHistoryAdmin):
 
     @admin.display(description="last activity", ordering="updated_at")
     def last_activity(self, obj: Case) -> str:
-        last = max(filter(None, [obj.updated_at, getattr(obj, "last_note_at", None)]))
-        return f"{span_text(timezone.now() - last)} ago"
+        return f"{span_text(timezone.now() - obj.updated_at)} ago"
 
     @admin.display(description="deadline")
     def deadline(self, obj: Case) -> str:

@@ -17,7 +17,7 @@ CASE_VIEWS = [
     ("Active cases", "list", "state=active"),
     ("My open cases", "person", "queue=mine&state=active"),
     ("My team's queue", "group", "queue=team&state=active"),
-    ("Overdue", "alarm", "due=overdue&state=active"),
+    ("Overdue", "alarm", "due=overdue"),
     ("Resolved", "task_alt", "state=resolved"),
     ("Closed", "lock", "state=closed"),
     ("All", "select_all", "state=all"),
@@ -31,8 +31,12 @@ class StateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def __init__(self, request, params, model, model_admin) -> None:
-        # A search looks for a ticket in any state, unless the person picked a state.
-        self.default = "all" if request.GET.get(SEARCH_VAR, "").strip() else "active"
+        # A search looks for a ticket in any state, and a deadline filter already keeps to the
+        # cases whose clock runs, unless the person picked a state. (Stacking a second state
+        # condition also misleads PostgreSQL's row estimates into sorting 100,000 rows.)
+        searching = request.GET.get(SEARCH_VAR, "").strip()
+        self.default = "all" if searching or OverdueFilter.parameter_name in request.GET else (
+            "active")
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):

@@ -152,6 +152,7 @@ def case_assign(
     return locked
 
 
+@transaction.atomic
 def case_add_note(
     *, case: Case, actor, body: str, kind: str = NoteKind.INTERNAL_NOTE, parent=None,
     now: datetime | None = None,
@@ -163,7 +164,11 @@ def case_add_note(
         raise ValidationError("A note needs some text.")
     if parent is not None and parent.case_id != case.pk:
         raise ValidationError("A reply must belong to the same case as the note it answers.")
-    return CaseNote.objects.create(
-        case=case, author=actor, body=body, kind=kind, parent=parent,
-        created_at=now or timezone.now(),
+    now = now or timezone.now()
+    note = CaseNote.objects.create(
+        case=case, author=actor, body=body, kind=kind, parent=parent, created_at=now,
     )
+    # A log entry is activity on the case (the list's "last activity"); updated_at is not part
+    # of the audit trail or the version, so this touches neither.
+    Case.objects.filter(pk=case.pk, updated_at__lt=now).update(updated_at=now)
+    return note
