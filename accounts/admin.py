@@ -10,10 +10,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
-from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminSelectWidget
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from accounts.models import Department, Membership, Role, Team, User
 from accounts.services import membership_remove, membership_set, user_sync_groups
+from escalations.admin.theme import ThemedFieldsMixin
 
 
 def _mutable_events() -> list[tuple[str, str]]:
@@ -32,7 +33,7 @@ def _muted_events_field() -> forms.MultipleChoiceField:
     )
 
 
-class PreferencesForm(forms.ModelForm):
+class PreferencesForm(ThemedFieldsMixin, forms.ModelForm):
     """A person's own notification settings; critical events cannot be muted."""
 
     muted_events = _muted_events_field()
@@ -40,7 +41,6 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["email", "notification_channel", "muted_events"]
-        widgets = {"notification_channel": UnfoldAdminSelectWidget}
 
 
 class StaffChangeForm(UserChangeForm):

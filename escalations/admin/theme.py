@@ -19,8 +19,8 @@ THEMED = {
 }
 
 
-class ThemedForm(forms.Form):
-    """A form whose fields render with the theme's widgets (their attributes kept)."""
+class ThemedFieldsMixin:
+    """Render a form's fields with the theme's widgets (their attributes and choices kept)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -31,3 +31,7 @@ class ThemedForm(forms.Form):
                 if hasattr(field.widget, "choices"):
                     replacement.choices = field.widget.choices
                 field.widget = replacement
+
+
+class ThemedForm(ThemedFieldsMixin, forms.Form):
+    """A plain form of our own admin pages, in the theme's widgets."""
