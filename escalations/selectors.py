@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from accounts.selectors import sees_confidential, visible_team_ids
+from accounts.choices import RoleScope
+from accounts.selectors import sees_all_teams, sees_confidential, visible_team_ids
 from escalations.models import Case, Tier
 
 
@@ -43,15 +44,37 @@ def team_queue(user, queryset: QuerySet[Case]) -> QuerySet[Case]:
 def next_tier_candidates(case: Case) -> list:
     """Return who may own the case at its next tier: active staff of the next tier's owner rank
     or higher who work for the case's team (and may see it), most senior last."""
-    from accounts.models import User
-    from escalations.permissions import can_see_case
+    from accounts.models import Membership
 
     tier = case.policy.tier_map.get(case.tier + 1)
     if tier is None:
         return []
-    staff = User.objects.filter(
-        is_active=True, is_system=False, memberships__role__rank__gte=tier.owner_role.rank,
-    ).distinct().prefetch_related("memberships__role", "memberships__team")
-    return sorted((user for user in staff if can_see_case(user, case)
-                   and (visible_team_ids(user) is None or case.team_id in visible_team_ids(user))),
+    # Every membership of the people who hold a high enough role, in one query, so that their
+    # rank and scope are read from memory (as the notification recipients are).
+    memberships = Membership.objects.select_related("user", "role", "team").filter(
+        user__is_active=True, user__is_system=False,
+        user__memberships__role__rank__gte=tier.owner_role.rank,
+    ).distinct().order_by("user_id", "role__rank")
+    people = {}
+    for membership in memberships:
+        user = people.setdefault(membership.user_id, membership.user)
+        user.__dict__.setdefault("memberships_cached", []).append(membership)
+    return sorted((user for user in people.values() if _works_on(user, case)),
                   key=lambda user: (user.rank, user.get_full_name() or user.username))
+
+
+def _works_on(user, case: Case) -> bool:
+    """Return True if the user's roles cover the case's team and confidentiality.
+
+    The rules of can_see_case and visible_team_ids, read from the memberships in memory (their
+    team's department included) instead of a query per department-wide person.
+    """
+    if case.confidential and not (sees_confidential(user) or case.assignee_id == user.pk):
+        return False
+    return sees_all_teams(user) or any(
+        membership.team_id == case.team_id or (
+            membership.role.scope == RoleScope.DEPARTMENT
+            and membership.team.department_id == case.team.department_id
+        )
+        for membership in user.memberships_cached
+    )

@@ -28,6 +28,8 @@ NAMED = {"category": Category, "policy": Policy, "team": Team, "assignee": User,
 SLA_EVENTS = (CaseEvent.Kind.SLA_WARNING, CaseEvent.Kind.ACK_OVERDUE,
               CaseEvent.Kind.BREACHED_TOP, CaseEvent.Kind.BREACH_REMINDER)
 EMPTY = "—"
+# The order the case page shows its fields in, for listing what a change changed.
+FIELD_ORDER = {field.name: index for index, field in enumerate(Case._meta.fields)}
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def change_entries(case: Case) -> list[Entry]:
         changes = []
         if previous is not None:
             delta = record.diff_against(previous, excluded_fields=QUIET_FIELDS)
-            for change in delta.changes:
+            for change in sorted(delta.changes, key=lambda c: FIELD_ORDER[c.field]):
                 old, new = text(change.field, change.old), text(change.field, change.new)
                 if old != new:  # e.g. a deadline moved by seconds reads the same to the minute
                     changes.append(Change(_field_label(change.field), old, new))

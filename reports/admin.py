@@ -72,11 +72,15 @@ class MonthlyReportAdmin(ModelAdmin):
 
     def download_view(self, request, pk: int):
         report = MonthlyReport.objects.filter(pk=pk).first()
-        if report is None or not report.file:
+        if report is None or report.status != MonthlyReport.Status.READY or not report.file:
             raise Http404("No such report.")
         if not (self.has_view_permission(request) and may_read_report(request.user, report)):
             raise PermissionDenied
-        return FileResponse(report.file.open("rb"), as_attachment=True,
+        try:
+            data = report.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404("The report's file is missing; generate it again.") from missing
+        return FileResponse(data, as_attachment=True,
                             filename=f"escalations-{report.month:%Y-%m}.xlsx")
 
     def generate_view(self, request):

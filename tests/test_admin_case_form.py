@@ -105,3 +105,38 @@ def test_a_log_entry_is_the_cases_last_activity_without_touching_its_version(mak
     after = Case.objects.get(pk=case.pk)
     assert (after.updated_at, after.version) == (later, case.version)
     assert after.history.count() == case.history.count()
+
+
+def test_only_those_who_see_confidential_cases_open_one_of_a_confidential_category_openly(
+        make_case, make_user):
+    from escalations.services import CasePermissionDenied
+
+    with pytest.raises(CasePermissionDenied):
+        make_case(category="compliance-legal", actor=make_user("agent"), confidential=False)
+    open_case = make_case(category="compliance-legal", actor=make_user("legal", team="legal"),
+                          team="legal", confidential=False)
+    assert open_case.confidential is False
+
+
+def test_the_no_deadline_filter_keeps_to_active_cases_and_overdue_needs_no_state(
+        client, resolved_case, make_case, admin_user):
+    client.force_login(admin_user)
+
+    no_deadline = client.get("/admin/escalations/case/", {"due": "none"})
+
+    assert resolved_case.pk not in [c.pk for c in no_deadline.context["cl"].result_list]
+
+
+def test_a_briefing_template_with_an_error_is_a_message_not_a_crash(client, make_case,
+                                                                    admin_user):
+    from escalations.models import NotificationTemplate
+
+    case = make_case(customer_email="c@example.com")
+    NotificationTemplate.objects.update_or_create(
+        event="customer_briefing", defaults={"subject": "{% if %}", "body_text": "x"})
+    client.force_login(admin_user)
+
+    response = client.get(f"/admin/escalations/case/{case.pk}/brief-customer/", follow=True)
+
+    assert response.status_code == 200
+    assert "briefing template has an error" in response.content.decode()

@@ -90,3 +90,16 @@ def test_a_report_page_links_to_the_checked_download_not_the_storage(client, adm
 
     assert f"/admin/reports/monthlyreport/{report.pk}/download/" in page
     assert "/media/" not in page and MonthlyReport.objects.get(pk=report.pk).file.name not in page
+
+
+def test_a_report_whose_file_is_gone_answers_not_found(client, admin_user):
+    from reports.periods import parse_month
+
+    period = parse_month("2026-11")
+    report = monthly_report_generate(report=monthly_report_request(period=period), period=period)
+    report.file.storage.delete(report.file.name)
+    client.force_login(admin_user)
+
+    response = client.get(f"/admin/reports/monthlyreport/{report.pk}/download/")
+
+    assert response.status_code == 404

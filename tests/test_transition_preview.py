@@ -30,7 +30,8 @@ def test_the_escalate_form_names_the_next_tier_its_owner_deadline_and_who_is_tol
     assert (case.tier, case.version) == (1, version)
     assert not CaseEvent.objects.filter(case=case).exists()
     assert not Notification.objects.filter(case=case).exists()
-    assert assistant.pk in [user.pk for user in page.context["form"].fields["assignee"].queryset]
+    offered = dict(page.context["form"].fields["assignee"].choices)
+    assert offered[str(assistant.pk)] == "Amira Tan (Assistant Manager)"
 
 
 def test_escalating_with_an_assignee_hands_the_case_over_in_one_change(client, make_case,
@@ -67,3 +68,25 @@ def test_an_agent_is_not_offered_an_assignee_when_escalating(client, make_case, 
 
     assert page.status_code == 200
     assert "assignee" not in page.context["form"].fields
+
+
+def test_the_escalate_page_costs_the_same_queries_however_many_people_are_offered(
+        client, make_case, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lead = make_user("team-lead")
+    make_user("assistant-manager")
+    case = make_case()
+    client.force_login(lead)
+    url = f"/admin/escalations/case/{case.pk}/transition/escalate/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(6):
+        make_user("manager")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+
+    assert len(page.context["form"].fields["assignee"].choices) == 1 + 7
+    assert len(many) == len(few)

@@ -273,7 +273,7 @@ class CaseAdmin(CasePageViews, ImportExportMixin, ReadOnlyHistoryAdmin):
                 customer_name=data["customer_name"], category=data["category"],
                 risk_rating=data["risk_rating"], team=data["team"], summary=data["summary"],
                 policy=data.get("policy"), assignee=data.get("assignee"),
-                confidential=data.get("confidential") or None, **editable,
+                confidential=data.get("confidential"), **editable,
             )
         else:
             changed = [

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.template import TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django_fsm import can_proceed
@@ -207,7 +208,13 @@ class CasePageViews:
                                   "logged on the case.", messages.SUCCESS)
                 return HttpResponseRedirect(change_url)
         else:
-            subject, body = briefings.briefing_draft(case=case, actor=request.user)
+            try:
+                subject, body = briefings.briefing_draft(case=case, actor=request.user)
+            except TemplateSyntaxError as error:
+                self.message_user(request, f"The customer briefing template has an error: "
+                                  f"{error}. An administrator can fix it under Templates.",
+                                  messages.ERROR)
+                return HttpResponseRedirect(change_url)
             form = BriefingForm(initial={"subject": subject, "body": body})
         context = {
             **self.admin_site.each_context(request), "opts": self.opts, "case": case,

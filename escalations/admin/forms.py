@@ -35,22 +35,26 @@ class ReasonRequiredForm(TransitionForm):
 class EscalateForm(ReasonRequiredForm):
     """Escalate with a reason; those who may assign can hand the case to someone at once."""
 
-    assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False,
+    assignee = forms.ChoiceField(
+        required=False,
         help_text="Optional: who takes the case at the next tier (else it stays with the "
         "current assignee and the next tier's owners are told).",
     )
 
     def __init__(self, *args, candidates: list[User] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if candidates:
-            self.fields["assignee"].queryset = User.objects.filter(
-                pk__in=[user.pk for user in candidates])
-            self.fields["assignee"].label_from_instance = lambda user: (
-                f"{user.get_full_name() or user.username} ({user.memberships_cached[0].role})"
-                if user.memberships_cached else str(user))
-        else:
+        if not candidates:
             del self.fields["assignee"]
+            return
+        self.candidates = {str(user.pk): user for user in candidates}
+        self.fields["assignee"].choices = [("", "---------")] + [
+            (key, f"{user.get_full_name() or user.username} "
+                  f"({max(user.memberships_cached, key=lambda m: m.role.rank).role})")
+            for key, user in self.candidates.items()
+        ]
+
+    def clean_assignee(self) -> User | None:
+        return self.candidates.get(self.cleaned_data["assignee"])
 
 
 class ResolveForm(TransitionForm):

@@ -53,6 +53,11 @@ def case_open(
         confidential=category.confidential_by_default if confidential is None else confidential,
         opened_at=details.pop("opened_at", None) or now, created_by=actor, **details,
     )
+    if category.confidential_by_default and not case.confidential and not sees_confidential(actor):
+        raise CasePermissionDenied(
+            f"Cases of {category} are confidential; only Legal, Executive or an administrator "
+            "may open one that is not."
+        )
     case.full_clean(exclude=["state"])
     refresh_case_clock(case, entered_at=now, holds=(), new_stay=True)
     case_save_with_history(
