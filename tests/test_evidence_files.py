@@ -20,7 +20,7 @@ from django.db import transaction
 from django.urls import clear_url_caches, reverse
 from django.utils.html import escape
 
-from escalations.models import CaseAttachment, CaseNote
+from escalations.models import Case, CaseAttachment, CaseNote
 from escalations.services import CasePermissionDenied, case_add_evidence, case_remove_evidence
 
 pytestmark = pytest.mark.django_db
@@ -391,3 +391,18 @@ def test_an_administrator_removes_evidence_on_the_case_form(client, make_case, a
     assert response.status_code == 302
     assert not CaseAttachment.objects.exists()
     assert CaseNote.objects.filter(body="Evidence removed: wrong-customer.pdf").exists()
+
+
+def test_deleting_a_case_removes_its_evidence_files(client, make_case, admin_user, add_evidence,
+                                                    django_capture_on_commit_callbacks):
+    case = make_case()
+    add_evidence(case)
+    assert len(stored_files()) == 1
+    client.force_login(admin_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/escalations/case/{case.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Case.objects.filter(pk=case.pk).exists()
+    assert stored_files() == []

@@ -135,6 +135,13 @@ class CaseAdmin(CasePageViews, ImportExportMixin, ReadOnlyHistoryAdmin):
             obj is None or can_edit_case(request.user, obj)
         )
 
+    def delete_model(self, request, obj: Case) -> None:
+        services.case_delete(case=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for case in queryset:
+            services.case_delete(case=case, actor=request.user)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         # Cases are records: only an administrator may delete one (e.g. a test case).
         return request.user.is_superuser

@@ -2,7 +2,7 @@
 
 from escalations.services.cases import case_add_note, case_assign, case_open, case_update
 from escalations.services.errors import CaseConflict, CasePermissionDenied, TransitionRefused
-from escalations.services.evidence import case_add_evidence, case_remove_evidence
+from escalations.services.evidence import case_add_evidence, case_delete, case_remove_evidence
 from escalations.services.transitions import (
     TRANSITION_SERVICES,
     case_acknowledge,
@@ -24,6 +24,7 @@ __all__ = [
     "case_add_note",
     "case_assign",
     "case_close",
+    "case_delete",
     "case_escalate",
     "case_hold",
     "case_open",

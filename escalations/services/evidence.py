@@ -118,3 +118,20 @@ def case_remove_evidence(*, attachment: CaseAttachment, actor,
                   body=f"Evidence removed: {attachment.original_name}")
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(stored_name), robust=True)
+
+
+@transaction.atomic
+def case_delete(*, case: Case, actor) -> None:
+    """Delete a case (administrators only, e.g. a test case) and, once that commits, its files.
+
+    The database cascades to the evidence rows; their private files would otherwise stay on
+    disk with nothing pointing at them.
+    """
+    if not actor.is_superuser:
+        raise CasePermissionDenied(f"{actor} may not delete case {case.ticket_id}.")
+    stored = [(attachment.file.storage, attachment.file.name)
+              for attachment in case.attachments.all()]
+    case.delete()
+    for storage, name in stored:
+        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name),
+                              robust=True)
