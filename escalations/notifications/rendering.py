@@ -10,11 +10,11 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
-from escalations.choices import Transition
 from escalations.models import Case, CaseEvent, NotificationTemplate
 from escalations.notifications import default_templates
 from escalations.sla.clock import duration_text
 from escalations.sla.deadlines import policy_calendar
+from escalations.timeline import change_entries
 
 
 @dataclass(frozen=True)
@@ -98,18 +98,12 @@ def case_stays(case: Case) -> list[dict]:
 
 
 def case_timeline(case: Case) -> list[dict]:
-    """Return the case's history as timeline rows: when, what, why, who."""
-    rows = []
-    for record in case.history.order_by("history_date", "history_id").select_related(
-        "history_user"
-    ):
-        what = (Transition(record.history_transition).label
-                if record.history_transition in Transition.values else "Changed")
-        reason = record.history_change_reason or ""
-        rows.append({"when": local_text(case, record.history_date), "what": what,
-                     "reason": "" if reason.strip().lower() == what.lower() else reason,
-                     "who": str(record.history_user or "system")})
-    return rows
+    """Return the case's history as timeline rows (when, what, why, who) in its policy's zone.
+
+    The wording is the case page's timeline's (escalations.timeline.change_entries).
+    """
+    return [{"when": local_text(case, entry.at), "what": entry.title, "reason": entry.text,
+             "who": entry.who} for entry in change_entries(case)]
 
 
 def case_context(case: Case, *, event: CaseEvent | None = None, level: int | None = None,
