@@ -43,8 +43,10 @@ run: demo
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# mypy reads its files and settings from [tool.mypy] in pyproject.toml.
 lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # Benchmarks (figures in docs/benchmarks.md); BENCH_DB=postgres://... runs them on PostgreSQL.
 BENCH_DB ?=

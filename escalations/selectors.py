@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from accounts.choices import RoleScope
 from accounts.selectors import sees_all_teams, sees_confidential, visible_team_ids
 from escalations.models import Case, Tier
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def cases_visible_to(user, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+
+def cases_visible_to(user: User, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """Return the cases the user may see: their scope's teams, confidential ones if allowed.
 
     A user always sees the cases assigned to them.
@@ -36,12 +41,12 @@ def with_tier_name(queryset: QuerySet[Case]) -> QuerySet[Case]:
     return queryset.annotate(tier_name=Subquery(tier_name.values("name")[:1]))
 
 
-def team_queue(user, queryset: QuerySet[Case]) -> QuerySet[Case]:
+def team_queue(user: User, queryset: QuerySet[Case]) -> QuerySet[Case]:
     """Return the cases of the teams the user is a member of."""
     return queryset.filter(team_id__in=[m.team_id for m in user.memberships_cached])
 
 
-def next_tier_candidates(case: Case) -> list:
+def next_tier_candidates(case: Case) -> list[User]:
     """Return who may own the case at its next tier: active staff of the next tier's owner rank
     or higher who work for the case's team (and may see it), most senior last."""
     from accounts.models import Membership
@@ -55,7 +60,7 @@ def next_tier_candidates(case: Case) -> list:
         user__is_active=True, user__is_system=False,
         user__memberships__role__rank__gte=tier.owner_role.rank,
     ).distinct().order_by("user_id", "role__rank")
-    people = {}
+    people: dict[int, User] = {}
     for membership in memberships:
         user = people.setdefault(membership.user_id, membership.user)
         user.__dict__.setdefault("memberships_cached", []).append(membership)
@@ -63,7 +68,7 @@ def next_tier_candidates(case: Case) -> list:
                   key=lambda user: (user.rank, user.get_full_name() or user.username))
 
 
-def _works_on(user, case: Case) -> bool:
+def _works_on(user: User, case: Case) -> bool:
     """Return True if the user's roles cover the case's team and confidentiality.
 
     The rules of can_see_case and visible_team_ids, read from the memberships in memory (their

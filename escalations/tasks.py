@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from escalations.sla.leases import leased
 from escalations.sla.sweep import sla_sweep
@@ -13,7 +14,7 @@ logger = logging.getLogger(__name__)
 SWEEP_LEASE = "sla-sweep"
 
 
-def deliver_notifications() -> dict:
+def deliver_notifications() -> dict[str, int]:
     """Deliver the queued notifications whose time has come."""
     from escalations.notifications.delivery import deliver_due
 
@@ -27,7 +28,7 @@ def send_daily_digest() -> int:
     return digest_send()
 
 
-def run_sla_sweep() -> dict | None:
+def run_sla_sweep() -> dict[str, Any] | None:
     """Run the SLA sweep unless another worker is running it right now."""
     with leased(SWEEP_LEASE, ttl=timedelta(minutes=10)) as acquired:
         if not acquired:
