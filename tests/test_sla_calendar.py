@@ -54,11 +54,15 @@ def test_business_time_between_counts_only_working_hours():
 
 def test_calendar_hours_are_elapsed_time_across_dst():
     calendar = BusinessCalendar(time_zone="Europe/London", country="GB")
-    start = datetime(2026, 3, 28, 12, tzinfo=ZoneInfo("Europe/London"))
-    assert calendar.add_calendar_hours(start, 24) - start == timedelta(hours=24)
+    london = ZoneInfo("Europe/London")
+    start = datetime(2026, 3, 28, 12, tzinfo=london)  # 12:00 GMT, the day before summer time
+    due = calendar.add_calendar_hours(start, 24)
+    # 13:00 BST on the wall clock, 24 elapsed hours (12:00 on the wall clock would be 23)
+    assert due == datetime(2026, 3, 29, 13, tzinfo=london)
+    assert due.timestamp() - start.timestamp() == 24 * 3600
     # the business-day clock keeps the wall-clock time across the change to summer time
-    due = calendar.add_business_days(datetime(2026, 3, 27, 10, tzinfo=ZoneInfo("Europe/London")), 1)
-    assert (due.astimezone(ZoneInfo("Europe/London")).time(), due.utcoffset()) == (
+    due = calendar.add_business_days(datetime(2026, 3, 27, 10, tzinfo=london), 1)
+    assert (due.astimezone(london).time(), due.astimezone(london).utcoffset()) == (
         time(10), timedelta(hours=1),
     )
 

@@ -1,14 +1,17 @@
 """Business calendars: working days and hours in a policy's time zone. Pure: no database, no now.
 
-All inputs and outputs are aware datetimes; arithmetic is done on local wall-clock times in the
-calendar's zone and converted back, so DST changes do not shift "09:00 the next working day".
+All inputs and outputs are aware datetimes. Working days and opening hours are found on local
+wall-clock times in the calendar's zone, so DST changes do not shift "09:00 the next working day";
+elapsed time is measured between UTC instants, so an hour is an hour across a change of clocks.
+Results are in UTC: the same instants give the same answers whatever zone they are written in,
+and comparing or subtracting two results is never wall-clock arithmetic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -72,6 +75,19 @@ class BusinessCalendar:
         """Return a naive local wall-clock time as an aware datetime in the calendar's zone."""
         return wall.replace(tzinfo=self.zone)
 
+    def instant(self, wall: datetime) -> datetime:
+        """Return a naive local wall-clock time as an aware datetime in UTC."""
+        return self.aware(wall).astimezone(UTC)
+
+    def working_window(self, day: date) -> tuple[datetime, datetime] | None:
+        """Return the opening and closing instants (UTC) of day, or None if it is not worked."""
+        if not self.is_working_day(day):
+            return None
+        opens, closes = self.working_hours[day.weekday()]
+        return self.instant(datetime.combine(day, opens)), self.instant(
+            datetime.combine(day, closes)
+        )
+
     def skipped_days(self, start: datetime, end: datetime) -> list[date]:
         """Return the non-working days strictly between the local dates of start and end."""
         first, last = self.local(start).date(), self.local(end).date()
@@ -87,7 +103,8 @@ class BusinessCalendar:
 
     def add_calendar_hours(self, start: datetime, hours: float) -> datetime:
         """Return start plus hours of elapsed (absolute) time."""
-        return start + timedelta(hours=hours)
+        # Aware arithmetic within one zone is wall-clock arithmetic: add in UTC.
+        return start.astimezone(UTC) + timedelta(hours=hours)
 
     def add_business_days(self, start: datetime, days: int) -> datetime:
         """Return the same local time on the days-th following working day.
@@ -100,42 +117,39 @@ class BusinessCalendar:
         if not self.is_working_day(day):
             day = self.next_working_day(day)
             wall = datetime.combine(day, self.working_hours[day.weekday()][0])
-        clock = wall.time()
+        clock = wall.time()  # keeps fold: the second 01:30 of a fall-back night stays the second
         for _ in range(int(days)):
             day = self.next_working_day(day)
-        return self.aware(datetime.combine(day, clock))
+        return self.instant(datetime.combine(day, clock))
 
     def add_business_hours(self, start: datetime, hours: float) -> datetime:
         """Return the moment when hours of working time have passed since start."""
         self._require_working_days()
         remaining = timedelta(hours=hours)
-        wall = self.local(start)
-        day = wall.date()
+        moment = start.astimezone(UTC)
+        day = self.local(start).date()
         while True:
-            if self.is_working_day(day):
-                opens, closes = self.working_hours[day.weekday()]
-                window_start = max(wall, datetime.combine(day, opens))
-                window_end = datetime.combine(day, closes)
+            window = self.working_window(day)
+            if window is not None:
+                window_start, window_end = max(moment, window[0]), window[1]
                 if window_start < window_end:
                     available = window_end - window_start
                     if remaining <= available:
-                        return self.aware(window_start + remaining)
+                        return window_start + remaining
                     remaining -= available
             day += timedelta(days=1)
-            wall = datetime.combine(day, time(0))
 
     def business_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Return the working time between start and end (zero if end is before start)."""
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return timedelta(0)
         total = timedelta(0)
-        wall, wall_end = self.local(start), self.local(end)
-        day = wall.date()
-        while day <= wall_end.date():
-            if self.is_working_day(day):
-                opens, closes = self.working_hours[day.weekday()]
-                lo = max(wall, datetime.combine(day, opens))
-                hi = min(wall_end, datetime.combine(day, closes))
+        day, last = self.local(start).date(), self.local(end).date()
+        while day <= last:
+            window = self.working_window(day)
+            if window is not None:
+                lo, hi = max(start, window[0]), min(end, window[1])
                 if hi > lo:
                     total += hi - lo
             day += timedelta(days=1)

@@ -1,14 +1,15 @@
 """Deadlines of a tier limit: due, warning and the sentence explaining them. Pure functions.
 
 Inputs are the calendar, the limit, the anchor moment and the hold periods; nothing here reads
-the database or the current time, so every rule can be tested exhaustively.
+the database or the current time, so every rule can be tested exhaustively. Moments are returned
+in UTC and elapsed time is measured in UTC, whatever zone the inputs are written in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
@@ -50,7 +51,7 @@ def add_on_clock(calendar: BusinessCalendar, start: datetime, kind: str,
     """
     if kind == ClockKind.BUSINESS_DAYS:
         whole = int(amount)
-        end = calendar.add_business_days(start, whole) if whole else start
+        end = calendar.add_business_days(start, whole) if whole else start.astimezone(UTC)
         fraction = amount - whole
         if fraction:
             end = calendar.add_business_hours(end, float(fraction) * _day_hours(calendar, end))
@@ -62,18 +63,22 @@ def add_on_clock(calendar: BusinessCalendar, start: datetime, kind: str,
 
 def _day_hours(calendar: BusinessCalendar, moment: datetime) -> float:
     day = calendar.local(moment).date()
-    while not calendar.is_working_day(day):
+    window = calendar.working_window(day)
+    while window is None:
         day = calendar.next_working_day(day)
-    opens, closes = calendar.working_hours[day.weekday()]
-    return (datetime.combine(day, closes) - datetime.combine(day, opens)).total_seconds() / 3600
+        window = calendar.working_window(day)
+    opens, closes = window
+    return (closes - opens).total_seconds() / 3600
 
 
 def paused_time(calendar: BusinessCalendar, kind: str, since: datetime,
                 holds: Sequence[tuple[datetime, datetime]]) -> timedelta:
     """Return the time on the clock that the case stood on hold after since."""
+    since = since.astimezone(UTC)
     total = timedelta(0)
     for start, end in holds:
-        start = max(start, since)
+        # Within one zone, aware comparison and subtraction go by the wall clock: use UTC.
+        start, end = max(start.astimezone(UTC), since), end.astimezone(UTC)
         if end <= start:
             continue
         if kind == ClockKind.CALENDAR_HOURS:
@@ -86,9 +91,9 @@ def paused_time(calendar: BusinessCalendar, kind: str, since: datetime,
 def shift(calendar: BusinessCalendar, kind: str, moment: datetime, pause: timedelta) -> datetime:
     """Return moment moved later by pause on the clock."""
     if not pause:
-        return moment
+        return moment.astimezone(UTC)
     if kind == ClockKind.CALENDAR_HOURS:
-        return moment + pause
+        return calendar.add_calendar_hours(moment, pause.total_seconds() / 3600)
     return calendar.add_business_hours(moment, pause.total_seconds() / 3600)
 
 
@@ -99,19 +104,20 @@ def compute_deadline(
 ) -> Deadline:
     """Return the due and warning moments of limit counted from anchor_at, and why.
 
-    Holds (closed periods) move both moments later by the time paused on the limit's clock;
-    risk_percent shortens the amounts; a range warns at its target, a single limit at
-    warning_share of the time.
+    Holds (closed periods) stop the clock: both moments are found on the running clock, then
+    moved later by the time paused on the limit's clock. risk_percent shortens the amounts; a
+    range warns at its target, a single limit at warning_share of its own (unpaused) time.
     """
     amount = scaled(limit.amount, risk_percent)
     pause = paused_time(calendar, limit.kind, anchor_at, holds)
-    due = shift(calendar, limit.kind, add_on_clock(calendar, anchor_at, limit.kind, amount), pause)
+    running_due = add_on_clock(calendar, anchor_at, limit.kind, amount)
     if limit.target is not None:
         target = scaled(limit.target, risk_percent)
-        warn = shift(calendar, limit.kind, add_on_clock(calendar, anchor_at, limit.kind, target),
-                     pause)
+        running_warn = add_on_clock(calendar, anchor_at, limit.kind, target)
     else:
-        warn = _share_of(calendar, limit.kind, anchor_at, due, warning_share)
+        running_warn = _share_of(calendar, limit.kind, anchor_at, running_due, warning_share)
+    due = shift(calendar, limit.kind, running_due, pause)
+    warn = shift(calendar, limit.kind, running_warn, pause)
     explanation = explain(
         calendar=calendar, limit=limit, anchor_at=anchor_at, anchor_label=anchor_label,
         due_at=due, pause=pause, risk_rating=risk_rating, risk_percent=risk_percent,
@@ -122,7 +128,8 @@ def compute_deadline(
 def _share_of(calendar: BusinessCalendar, kind: str, start: datetime, end: datetime,
               share: Decimal) -> datetime:
     if kind == ClockKind.CALENDAR_HOURS:
-        return start + (end - start) * float(share)
+        start = start.astimezone(UTC)
+        return start + (end.astimezone(UTC) - start) * float(share)
     working = calendar.business_time_between(start, end)
     return calendar.add_business_hours(start, working.total_seconds() * float(share) / 3600)
 
