@@ -25,7 +25,6 @@ MONTH_START = datetime(2026, 10, 31, 16, tzinfo=UTC)  # 1 Nov 2026 00:00 in Sing
 def fill(count: int) -> None:
     """Create count cases opened in November 2026 with 1-3 stays each (benchmark set-up)."""
     from accounts.models import Team
-    from escalations.bulk import bulk_insert_rows
     from escalations.models import Case, Category, TierStay
 
     if Case.objects.count() >= count:
@@ -50,7 +49,7 @@ def fill(count: int) -> None:
             sla_breached=number % 7 == 0,
         ))
     start = time.perf_counter()
-    bulk_insert_rows(cases)
+    Case.objects.bulk_create(cases, batch_size=5000)
     stays = []
     for pk, opened, resolved, tier in Case.objects.values_list(
             "pk", "opened_at", "resolved_at", "tier").iterator(chunk_size=10000):
@@ -60,11 +59,12 @@ def fill(count: int) -> None:
             stays.append(TierStay(
                 case_id=pk, level=level, tier_name=f"Tier {level}", entered_at=entered,
                 acknowledged_at=entered + timedelta(minutes=rng.randint(5, 300)),
-                due_at=entered + timedelta(hours=24), left_at=left,
+                due_at=entered + timedelta(hours=24), left_at=left, clock_from=entered,
+                clock_basis="tier_entry",
                 left_by="escalate" if level < tier else ("resolve" if left else ""),
                 breached_at=entered + timedelta(hours=24) if rng.random() < 0.1 else None))
             entered = left or entered
-    bulk_insert_rows(stays)
+    TierStay.objects.bulk_create(stays, batch_size=5000)
     analyze()
     print(f"filled {count:,} cases and {len(stays):,} stays in {time.perf_counter() - start:.1f} s")
 

@@ -8,9 +8,6 @@ class EscalationsConfig(AppConfig):
     verbose_name = "Escalations"
 
     def ready(self) -> None:
-        from escalations import history_signals
-
-        history_signals.connect()
         post_migrate.connect(
             _load_reference_data, sender=self, dispatch_uid="escalations.reference_data"
         )

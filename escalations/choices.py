@@ -31,6 +31,16 @@ class ClockAnchor(models.TextChoices):
     TIER_ENTERED = "tier_entered", "from when the case entered the tier"
 
 
+class ClockBasis(models.TextChoices):
+    """What a tier stay's clock counts from, stored with the stay (label: as the deadline's
+    explanation names it)."""
+
+    OPENING = "opening", "case opening"
+    TIER_ENTRY = "tier_entry", "entering the tier"
+    IMPORT = "import", "the import"
+    REOPEN = "reopen", "reopening"
+
+
 class Outcome(models.TextChoices):
     """How a case ended, as named by the policies' possible outcomes."""
 

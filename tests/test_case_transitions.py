@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 
 from escalations.choices import CaseState, Outcome
 from escalations.models import Case, TierStay
@@ -212,17 +211,6 @@ def test_stale_copy_is_refused_as_conflict(make_case, admin_user, now):
         case_escalate(case=mine, actor=admin_user, reason="second", now=now)
     assert Case.objects.get(pk=case.pk).tier == 2
     assert case.history.filter(history_transition="escalate").count() == 1
-
-
-def test_stale_save_is_refused_at_the_database(make_case):
-    case = make_case()
-    first, second = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
-    first.summary = "one"
-    first.save()
-    second.summary = "two"
-    with pytest.raises(CaseConflict), transaction.atomic():
-        second.save()
-    assert Case.objects.get(pk=case.pk).summary == "one"
 
 
 def test_state_cannot_be_assigned_directly(make_case):

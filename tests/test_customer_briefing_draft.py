@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 import pytest
-from django.apps import apps as django_apps
 
 from escalations.choices import Outcome
-from escalations.models import NotificationTemplate
-from escalations.notifications import default_templates
 from escalations.services import (
     case_acknowledge,
     case_close,
@@ -98,28 +94,3 @@ def test_briefing_page_of_a_resolved_case_drafts_the_resolution(client, make_cas
     client.force_login(agent)
     page = client.get(f"/admin/escalations/case/{case.pk}/brief-customer/").content.decode()
     assert "Outcome: Policy adjustment." in page and "being handled" not in page
-
-
-def _briefing_migration():
-    return importlib.import_module("escalations.migrations.0009_customer_briefing_by_state")
-
-
-def test_migration_rewords_a_stored_template_left_as_first_shipped(make_case, agent, admin_user,
-                                                                   now):
-    migration = _briefing_migration()
-    stored = NotificationTemplate.objects.get(event="customer_briefing")
-    stored.body_text, stored.body_html = migration.OLD, default_templates.html_body(migration.OLD)
-    stored.save()
-    case = _resolved(make_case, admin_user, now)
-    assert "being handled" in briefing_draft(case=case, actor=agent)[1]
-    migration.forwards(django_apps, None)
-    _, body = briefing_draft(case=case, actor=agent)
-    assert "Outcome: Policy adjustment." in body and "being handled" not in body
-
-
-def test_migration_keeps_a_template_an_admin_edited(make_case, agent, admin_user, now):
-    migration = _briefing_migration()
-    edited = migration.OLD.replace("Kind regards", "Best wishes")
-    NotificationTemplate.objects.filter(event="customer_briefing").update(body_text=edited)
-    migration.forwards(django_apps, None)
-    assert NotificationTemplate.objects.get(event="customer_briefing").body_text == edited

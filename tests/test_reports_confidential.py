@@ -8,7 +8,6 @@ holds what their role sees, and is read only by those who see at least that.
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime
 from io import BytesIO, StringIO
 
@@ -282,23 +281,3 @@ def test_report_including_confidential_cases_is_refused_once_the_role_is_lost(
     # then the standard report is still theirs to read, the restricted one no longer
     assert may_read_report(legal, reports[False])
     assert not may_read_report(legal, reports[True])
-
-
-def test_migration_marks_earlier_reports_that_may_hold_confidential_cases(people, make_case):
-    from django.apps import apps
-
-    from accounts.models import Team
-
-    migration = importlib.import_module(
-        "reports.migrations.0002_monthlyreport_includes_confidential")
-    make_case(team="legal", confidential=True)
-    legal, sales = Team.objects.get(slug="legal"), Team.objects.get(slug="sales-bd")
-    made = {name: MonthlyReport.objects.create(month=datetime(2026, 11, 1).date(), scope=name,
-                                               **scope)
-            for name, scope in (("organisation", {}), ("legal", {"team": legal}),
-                                ("sales", {"team": sales}),
-                                ("own", {"requested_by": people["team-lead"]}))}
-    migration.mark_earlier_reports(apps, None)
-    flags = {name: MonthlyReport.objects.get(pk=r.pk).includes_confidential
-             for name, r in made.items()}
-    assert flags == {"organisation": True, "legal": True, "sales": False, "own": True}

@@ -290,7 +290,7 @@ class CaseAdmin(CasePageViews, ImportExportMixin, ReadOnlyHistoryAdmin):
             changes = {name: data[name] for name in changed if name != "assignee"}
             case = services.case_update(
                 case=obj, actor=request.user, changes=changes,
-                expected_version=data.get("seen_version") or obj._loaded_version,
+                expected_version=data.get("seen_version") or obj.version,
             )
             if "assignee" in changed:
                 case = services.case_assign(
@@ -300,7 +300,6 @@ class CaseAdmin(CasePageViews, ImportExportMixin, ReadOnlyHistoryAdmin):
             {key: value for key, value in case.__dict__.items() if not key.startswith("_")}
         )
         obj._state.adding = False
-        obj._loaded_version = case.version
 
     def save_formset(self, request, form, formset, change: bool) -> None:
         """Add new evidence through the services (the other inlines are read-only).

@@ -19,8 +19,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from escalations.bulk import bulk_insert_rows, bulk_update_rows
-from escalations.choices import ACTIVE_STATES, CaseState, Transition
+from escalations.choices import ACTIVE_STATES, CaseState, ClockBasis, Transition
 from escalations.imports import values as cell
 from escalations.imports.columns import (
     CANONICAL,
@@ -32,9 +31,11 @@ from escalations.imports.columns import (
 )
 from escalations.imports.lookups import Lookups
 from escalations.imports.reading import FileProblem, Table, read_tracker
-from escalations.models import Case, HoldPeriod, TierStay
-from escalations.services.recording import historical_row, history_insert
-from escalations.sla.deadlines import refresh_case_clock
+from escalations.models import Case
+from escalations.services.cases import update_build
+from escalations.services.changes import CaseChange, change_new, changes_for
+from escalations.services.writer import changes_write
+from escalations.sla.deadlines import clear_case_clock
 
 MAX_ERRORS = 500
 # Fields an import may change on an existing case (state and tier change only by transitions).
@@ -314,72 +315,53 @@ def tracker_import(*, file_name: str, actor, data: bytes = b"", fmt: str | None 
 
 @transaction.atomic
 def _write(report: ImportReport, *, actor, now: datetime) -> None:
+    """Build the opens and updates of the plan and write them through the one writer."""
     name = Path(report.file_name).name
     lookups = Lookups()
-    new_cases, history, stays, holds = [], [], [], []
-    for plan in report.plans:
-        if plan.action != "create":
-            continue
-        case = Case(**plan.values, created_by=actor)
-        case.policy = lookups.policy_by_id(case.policy_id)
-        if case.state in ACTIVE_STATES:
-            refresh_case_clock(case, entered_at=now, holds=(), new_stay=True,
-                               anchor_label="the import")
-        if case.state == CaseState.ON_HOLD:
-            case.held_since, case.sla_next_at = now, None
-        new_cases.append(case)
-    bulk_insert_rows(new_cases)
-    _read_back_ids(new_cases)
-    for case in new_cases:
-        history.append(historical_row(case, at=now, actor=actor, transition=Transition.IMPORT,
-                                      reason=f"imported from {name}", history_type="+"))
-        tier = case.current_tier
-        ended = case.state in (CaseState.RESOLVED, CaseState.CLOSED)
-        stays.append(TierStay(
-            case_id=case.pk, level=case.tier, tier_name=tier.name if tier else str(case.tier),
-            entered_at=case.opened_at, due_at=case.due_at, entered_by=actor,
-            left_at=case.resolved_at if ended else None, left_by="resolve" if ended else "",
-        ))
-        if case.state == CaseState.ON_HOLD:
-            holds.append(
-                HoldPeriod(case_id=case.pk, started_at=now, reason=f"imported from {name}")
-            )
+    changes = [_open(plan, actor=actor, now=now, name=name, lookups=lookups)
+               for plan in report.plans if plan.action == "create"]
     updates = [plan for plan in report.plans if plan.action == "update"]
     if updates:
-        _write_updates(updates, actor=actor, now=now, name=name, history=history)
-    history_insert(history)
-    bulk_insert_rows(stays)
-    bulk_insert_rows(holds)
+        changes.extend(_updates(updates, actor=actor, now=now, name=name))
+    # Imported events would be news of the past: an import notifies nobody.
+    changes_write(changes)
 
 
-def _read_back_ids(cases: list[Case]) -> None:
-    """Give the inserted cases their ids (by their unique ticket ids)."""
-    by_ticket = {case.ticket_id: case for case in cases}
-    tickets = list(by_ticket)
-    for start in range(0, len(tickets), 900):
-        chunk = tickets[start:start + 900]
-        for ticket, pk in Case.objects.filter(ticket_id__in=chunk).values_list("ticket_id", "pk"):
-            by_ticket[ticket].pk = pk
-            by_ticket[ticket]._state.adding = False
+def _open(plan: RowPlan, *, actor, now: datetime, name: str, lookups: Lookups) -> CaseChange:
+    """Return the change that creates the row's case: its stay entered at its opening, its
+    clock counting from the import (no promotion for time before it), held from the import
+    if on hold, its stay ended at its resolution if resolved or closed."""
+    case = Case(**plan.values, created_by=actor)
+    case.policy = lookups.policy_by_id(case.policy_id)
+    change = change_new(case)
+    change.enter_tier(at=case.opened_at, actor=actor, basis=ClockBasis.IMPORT, clock_from=now)
+    if case.state == CaseState.ON_HOLD:
+        change.start_hold(at=now, reason=f"imported from {name}")
+    elif case.state not in ACTIVE_STATES:
+        change.leave_tier(at=case.resolved_at or now, left_by=Transition.RESOLVE)
+        clear_case_clock(case)
+    change.record(at=now, actor=actor, transition=Transition.IMPORT,
+                  reason=f"imported from {name}", history_type="+")
+    return change
 
 
-def _write_updates(plans: list[RowPlan], *, actor, now: datetime, name: str,
-                   history: list) -> None:
+def _updates(plans: list[RowPlan], *, actor, now: datetime, name: str) -> list[CaseChange]:
+    """Return the changes of existing cases, locked and checked against the versions read."""
     by_ticket = {plan.ticket_id: plan for plan in plans}
-    locked = Case.objects.select_for_update().filter(ticket_id__in=list(by_ticket))
-    changed = []
-    for case in locked:
+    locked = list(Case.objects.select_for_update().select_related("policy").filter(
+        ticket_id__in=list(by_ticket)))
+    changes = changes_for(locked)
+    for change in changes:
+        case = change.case
         plan = by_ticket[case.ticket_id]
         if case.version != plan.existing["version"]:
             raise ValidationError(
                 f"Row {plan.row}: case {case.ticket_id} changed while importing; import again."
             )
-        for attribute in plan.changes:
-            setattr(case, attribute, plan.values[attribute])
-        case.version += 1
-        changed.append(case)
-        history.append(historical_row(
-            case, at=now, actor=actor, transition=Transition.IMPORT,
-            reason=f"updated from {name}: {', '.join(a.removesuffix('_id') for a in plan.changes)}",
-        ))
-    bulk_update_rows(changed, UPDATABLE + ["version"])
+        update_build(
+            change, actor=actor, at=now, transition=Transition.IMPORT,
+            values={attribute: plan.values[attribute] for attribute in plan.changes},
+            reason=f"updated from {name}: "
+                   f"{', '.join(a.removesuffix('_id') for a in plan.changes)}",
+        )
+    return changes

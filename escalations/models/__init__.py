@@ -3,7 +3,6 @@
 from escalations.models.case import (
     Case,
     CaseAttachment,
-    CaseConflict,
     CaseEvent,
     CaseNote,
     HoldPeriod,
@@ -29,7 +28,6 @@ from escalations.models.policy import (
 __all__ = [
     "Case",
     "CaseAttachment",
-    "CaseConflict",
     "CaseEvent",
     "CaseNote",
     "Channel",

@@ -16,15 +16,12 @@ from escalations.choices import (
     FEEDBACK_CHOICES,
     RISK_CHOICES,
     CaseState,
+    ClockBasis,
     NoteKind,
     Outcome,
 )
 from escalations.models.policy import Category, Policy, Tier
 from escalations.permissions import transition_permission
-
-
-class CaseConflict(Exception):
-    """The case was changed by someone else since it was loaded."""
 
 
 class CaseHistoryFields(models.Model):
@@ -101,7 +98,8 @@ class Case(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    # Last activity: set by the write path to the moment of each change, note or evidence.
+    updated_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords(
         bases=[CaseHistoryFields],
         excluded_fields=["updated_at", "sla_next_at", "due_explanation"],
@@ -151,36 +149,10 @@ class Case(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_id} — {self.customer_name}"
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._loaded_version = self.version
-
-    def save(self, *args, **kwargs) -> None:
-        """Save, bumping the version; refuse (CaseConflict) if the row changed since loading."""
-        if not self._state.adding:
-            self.version = self._loaded_version + 1
-        super().save(*args, **kwargs)
-        self._loaded_version = self.version
-
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("admin:escalations_case_change", args=[self.pk])
-
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
-        updated = super()._do_update(
-            base_qs.filter(version=self._loaded_version), using, pk_val, values,
-            update_fields, forced_update,
-        )
-        if not updated and base_qs.filter(pk=pk_val).exists():
-            raise CaseConflict(
-                f"Case {self.ticket_id} was changed by someone else; reload it and try again."
-            )
-        return updated
-
-    def refresh_from_db(self, *args, **kwargs) -> None:
-        super().refresh_from_db(*args, **kwargs)
-        self._loaded_version = self.version
 
     # --- derived -------------------------------------------------------------------------
 
@@ -295,6 +267,11 @@ class TierStay(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
     )
+    # The stay's SLA clock: the moment its deadline counts from, and what that moment is. Kept
+    # here so that every later recomputation (a hold ended, a new risk rating, an import that
+    # updates the case) counts from the same start, whichever path made the stay.
+    clock_from = models.DateTimeField()
+    clock_basis = models.CharField(max_length=20, choices=ClockBasis.choices)
 
     class Meta:
         ordering = ["case", "entered_at", "id"]

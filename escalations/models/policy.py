@@ -15,6 +15,8 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Role
 from escalations.choices import ClockAnchor, ClockKind
+from escalations.sla.calendar import BusinessCalendar, calendar_from_rows
+from escalations.sla.clock import Limit
 
 
 def validate_time_zone(value: str) -> None:
@@ -78,6 +80,17 @@ class Policy(models.Model):
     def risk_percentages(self) -> dict[int, int]:
         """Return the share of every limit (in %) that applies at each risk rating."""
         return dict(self.risk_adjustments.values_list("risk_rating", "percent"))
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        """Return the policy's business calendar: zone, working hours and holidays (cached)."""
+        hours = {row.weekday: (row.opens, row.closes) for row in self.working_hours.all()}
+        return calendar_from_rows(
+            time_zone=self.time_zone, country=self.holiday_country,
+            subdivision=self.holiday_subdivision,
+            custom=self.custom_holidays.values_list("date", flat=True),
+            working_hours=hours or None,
+        )
 
 
 class WorkingHours(models.Model):
@@ -238,6 +251,18 @@ class Tier(models.Model):
                 errors["ack_value"] = "Business days are whole days."
         if errors:
             raise ValidationError(errors)
+
+    @cached_property
+    def limit(self) -> Limit | None:
+        """Return the tier's time limit for the clock functions (None: no automatic limit)."""
+        if self.limit_value is None:
+            return None
+        return Limit(amount=self.limit_value, kind=self.limit_kind, target=self.limit_target)
+
+    @cached_property
+    def breach_reason(self) -> str:
+        """Return the reason the SLA sweep gives when a case misses this tier's deadline."""
+        return f"SLA breached: {self.limit_display} at tier {self.name}"
 
     @property
     def has_limit(self) -> bool:

@@ -12,8 +12,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team, User
-from escalations.bulk import bulk_insert_values
-from escalations.instance_cache import kept_on
 from escalations.models import (
     Case,
     CaseEvent,
@@ -22,7 +20,6 @@ from escalations.models import (
     NotificationEvent,
 )
 from escalations.notifications.recipients import RecipientDirectory, recipients_for
-from escalations.services.events import NewEvent
 
 # Events posted to the team's chat group even if nobody there chose chat ("tag the supervisor
 # on the group with the ticket id").
@@ -53,17 +50,12 @@ def delivery_after_commit() -> None:
     transaction.on_commit(_kick)
 
 
-def _label(person: User) -> str:
-    """'Name <address>', kept on the user instance (a sweep writes thousands for a few people)."""
-    return kept_on(person, "_outbox_label", lambda: f"{person} <{person.email}>")
-
-
-def _rows_for(event: CaseEvent | NewEvent, case: Case, people: list[User],
-              team: Team) -> list[dict]:
-    """The outbox rows of one event, as {attname: value} (written by bulk_insert_values)."""
+def _rows_for(event: CaseEvent, case: Case, people: list[User], team: Team,
+              labels: dict[int, str]) -> list[Notification]:
+    """The outbox rows of one event (labels: 'Name <address>' by user id, made once each)."""
     queued = {"event": event.kind, "case_id": case.pk, "case_event_id": event.pk,
               "created_at": event.occurred_at, "next_attempt_at": event.occurred_at}
-    rows: list[dict] = []
+    rows: list[Notification] = []
     webhook = team.chat_webhook_url if not case.confidential else ""
     chatters = []
     for person in people:
@@ -72,32 +64,37 @@ def _rows_for(event: CaseEvent | NewEvent, case: Case, people: list[User],
             chatters.append(person)
         if channel in WANTS_EMAIL or (channel in WANTS_CHAT and not webhook):
             if person.email:
-                rows.append({**queued, "channel": Channel.EMAIL, "recipient": person.email,
-                             "recipient_user_id": person.pk, "recipient_label": _label(person)})
+                label = labels.get(person.pk)
+                if label is None:
+                    label = labels[person.pk] = f"{person} <{person.email}>"
+                rows.append(Notification(**queued, channel=Channel.EMAIL,
+                                         recipient=person.email, recipient_user_id=person.pk,
+                                         recipient_label=label))
     if webhook and (chatters or event.kind in GROUP_EVENTS):
         mentions = ", ".join(str(p) for p in (chatters or people))
-        rows.append({**queued, "channel": Channel.CHAT, "recipient": webhook,
-                     "recipient_label": mentions})
+        rows.append(Notification(**queued, channel=Channel.CHAT, recipient=webhook,
+                                 recipient_label=mentions))
     return rows
 
 
-def outbox_enqueue_case_events(events: Iterable[CaseEvent | NewEvent],
+def outbox_enqueue_case_events(events: Iterable[CaseEvent],
                                directory: RecipientDirectory | None = None, *,
                                deliver: bool = True) -> int:
     """Queue the notifications of saved case events and, unless deliver is False (the caller
     asks for delivery itself), ask for their delivery after commit. Returns how many."""
     directory = directory or RecipientDirectory()
     teams = {team.pk: team for team in Team.objects.all()}
-    rows: list[dict] = []
+    rows: list[Notification] = []
+    labels: dict[int, str] = {}
     events = list(events)
     assignees = User.objects.in_bulk({e.case.assignee_id for e in events if e.case.assignee_id})
     for event in events:
         case = event.case
         people = recipients_for(event.kind, case, level=event.level, directory=directory,
                                 assignee=assignees.get(case.assignee_id))
-        rows.extend(_rows_for(event, case, people, teams[case.team_id]))
+        rows.extend(_rows_for(event, case, people, teams[case.team_id], labels))
     if rows:
-        bulk_insert_values(Notification, rows)
+        Notification.objects.bulk_create(rows)
         if deliver:
             delivery_after_commit()
     return len(rows)

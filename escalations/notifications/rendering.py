@@ -13,7 +13,6 @@ from django.utils import timezone
 from escalations.models import Case, CaseEvent, NotificationTemplate
 from escalations.notifications import default_templates
 from escalations.sla.clock import duration_text
-from escalations.sla.deadlines import policy_calendar
 from escalations.timeline import change_entries
 
 
@@ -82,7 +81,7 @@ def local_text(case: Case, moment) -> str:
     """Return a moment in the case's policy zone, as people read it."""
     if moment is None:
         return ""
-    local = moment.astimezone(policy_calendar(case.policy).zone)
+    local = moment.astimezone(case.policy.calendar.zone)
     return f"{local:%a %d %b %Y %H:%M} ({case.policy.time_zone})"
 
 

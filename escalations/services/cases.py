@@ -1,4 +1,8 @@
-"""Services that open, edit and assign cases and add notes to their log."""
+"""Services that open, edit and assign cases and add notes to their log.
+
+Each builds its change in memory (the `*_build` steps, shared with the importer) and writes it
+through services.writer.changes_write, the one write path of a case.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,11 @@ from django.utils import timezone
 
 from accounts.selectors import sees_confidential, visible_team_ids
 from escalations.choices import ACTIVE_STATES, CaseState, NoteKind, Transition
-from escalations.models import Case, CaseConflict, CaseEvent, CaseNote, Category
+from escalations.models import Case, CaseEvent, CaseNote, Category
 from escalations.permissions import can_edit_case, can_see_case
-from escalations.services import stays
+from escalations.services.changes import CaseChange, change_locked, change_new
 from escalations.services.errors import CasePermissionDenied
-from escalations.services.events import event_record
-from escalations.services.recording import case_save_with_history
-from escalations.sla.deadlines import case_holds, refresh_case_clock
+from escalations.services.writer import changes_write
 
 # Fields only transitions (or the system) may set; edits never touch them.
 PROTECTED_FIELDS = frozenset(
@@ -59,23 +61,24 @@ def case_open(
             "may open one that is not."
         )
     case.full_clean(exclude=["state"])
-    refresh_case_clock(case, entered_at=now, holds=(), new_stay=True)
-    case_save_with_history(
-        case=case, actor=actor, transition=Transition.OPEN,
-        reason=reason or f"Opened at tier {case.tier} ({category})", at=now,
-    )
-    stays.stay_open(case=case, now=now, actor=actor)
+    change = open_build(case, actor=actor, at=now,
+                        reason=reason or f"Opened at tier {case.tier} ({category})")
+    changes_write([change])
     return case
 
 
-def _lock(case: Case, expected_version: int | None) -> Case:
-    expected = case._loaded_version if expected_version is None else expected_version
-    locked = Case.objects.select_for_update().select_related("policy").get(pk=case.pk)
-    if locked.version != expected:
-        raise CaseConflict(
-            f"Case {locked.ticket_id} was changed by someone else; reload it and try again."
-        )
-    return locked
+def open_build(case: Case, *, actor, at: datetime, reason: str,
+               transition: str = Transition.OPEN, basis: str | None = None,
+               clock_from: datetime | None = None) -> CaseChange:
+    """Return the change that opens case (not yet saved) at its tier, entered at at.
+
+    basis and clock_from start the tier's clock afresh (an import: from the import).
+    """
+    change = change_new(case)
+    change.enter_tier(at=at, actor=actor, basis=basis, clock_from=clock_from)
+    change.record(at=clock_from or at, actor=actor, transition=transition, reason=reason,
+                  history_type="+")
+    return change
 
 
 @transaction.atomic
@@ -84,7 +87,9 @@ def case_update(
     expected_version: int | None = None, now: datetime | None = None,
 ) -> Case:
     """Edit a case's details (never its state, tier or timestamps); return the saved case."""
-    locked = _lock(case, expected_version)
+    now = now or timezone.now()
+    change = change_locked(case, expected_version=expected_version)
+    locked = change.case
     if not can_edit_case(actor, locked):
         raise CasePermissionDenied(f"{actor} may not edit case {locked.ticket_id}.")
     forbidden = sorted(set(changes) & PROTECTED_FIELDS)
@@ -107,33 +112,36 @@ def case_update(
             f"Only Legal, Executive or an administrator may lift the confidentiality of case "
             f"{locked.ticket_id}."
         )
-    for name in changed:
-        setattr(locked, name, changes[name])
+    update_build(change, actor=actor, at=now, values={name: changes[name] for name in changed},
+                 transition=Transition.EDIT, reason=reason or "Edited " + ", ".join(
+                     str(Case._meta.get_field(name).verbose_name) for name in changed))
     locked.full_clean(exclude=["state"])
-    if "risk_rating" in changed and locked.state in (CaseState.OPEN, CaseState.IN_PROGRESS):
-        # Risk tightens (or relaxes) the clock of the current tier.
-        stay = stays.current_stay(locked)
-        now = now or timezone.now()
-        refresh_case_clock(
-            locked, entered_at=stay.entered_at if stay else now, holds=case_holds(locked),
-            new_stay=False,
-        )
-        stays.stay_sync_due(case=locked)
-    case_save_with_history(
-        case=locked, actor=actor, transition=Transition.EDIT,
-        reason=reason or "Edited " + ", ".join(
-            str(Case._meta.get_field(name).verbose_name) for name in changed
-        ), at=now,
-    )
+    changes_write([change])
     return locked
+
+
+def update_build(change: CaseChange, *, actor, at: datetime, values: dict[str, Any],
+                 transition: str, reason: str) -> None:
+    """Set the case's new details; a new risk rating moves the deadline of an active case
+    (its stay's clock start is kept: a tighter rating shortens the same clock)."""
+    case = change.case
+    old_risk = case.risk_rating
+    for name, value in values.items():
+        setattr(case, name, value)
+    if case.risk_rating != old_risk and case.state in (CaseState.OPEN, CaseState.IN_PROGRESS):
+        change.refresh_clock()
+    change.record(at=at, actor=actor, transition=transition, reason=reason)
 
 
 @transaction.atomic
 def case_assign(
     *, case: Case, actor, assignee, reason: str = "", expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> Case:
     """Assign the case to a member of staff who works in its scope (or unassign it)."""
-    locked = _lock(case, expected_version)
+    now = now or timezone.now()
+    change = change_locked(case, expected_version=expected_version)
+    locked = change.case
     if not (can_see_case(actor, locked) and actor.has_perm("escalations.assign_case")):
         raise CasePermissionDenied(f"{actor} may not assign case {locked.ticket_id}.")
     if assignee is not None and (
@@ -147,13 +155,11 @@ def case_assign(
     if locked.assignee_id == (assignee.pk if assignee else None):
         return locked
     locked.assignee = assignee
-    case_save_with_history(
-        case=locked, actor=actor, transition=Transition.ASSIGN,
-        reason=reason or (f"Assigned to {assignee}" if assignee else "Unassigned"),
-    )
+    change.record(at=now, actor=actor, transition=Transition.ASSIGN,
+                  reason=reason or (f"Assigned to {assignee}" if assignee else "Unassigned"))
     if assignee is not None and assignee.pk != actor.pk:
-        event_record(case=locked, kind=CaseEvent.Kind.ASSIGNED, at=timezone.now(), actor=actor,
-                     detail=reason)
+        change.event(kind=CaseEvent.Kind.ASSIGNED, at=now, actor=actor, detail=reason)
+    changes_write([change])
     return locked
 
 
@@ -162,7 +168,11 @@ def case_add_note(
     *, case: Case, actor, body: str, kind: str = NoteKind.INTERNAL_NOTE, parent=None,
     now: datetime | None = None,
 ) -> CaseNote:
-    """Add an entry to the case's log, as the actor."""
+    """Add an entry to the case's log, as the actor.
+
+    A log entry is activity on the case (the list's "last activity", updated_at) but not a
+    change of its record: no history row, no new version.
+    """
     if not can_see_case(actor, case):
         raise CasePermissionDenied(f"{actor} may not add notes to case {case.ticket_id}.")
     if not body or not body.strip():
@@ -170,10 +180,10 @@ def case_add_note(
     if parent is not None and parent.case_id != case.pk:
         raise ValidationError("A reply must belong to the same case as the note it answers.")
     now = now or timezone.now()
-    note = CaseNote.objects.create(
-        case=case, author=actor, body=body, kind=kind, parent=parent, created_at=now,
-    )
-    # A log entry is activity on the case (the list's "last activity"); updated_at is not part
-    # of the audit trail or the version, so this touches neither.
-    Case.objects.filter(pk=case.pk, updated_at__lt=now).update(updated_at=now)
+    current = Case.objects.only("updated_at").get(pk=case.pk)
+    change = CaseChange.of(current, fields=["updated_at"])
+    note = change.note(actor=actor, body=body, kind=kind, at=now, parent=parent)
+    note.case = case
+    changes_write([change])
+    case.updated_at = current.updated_at
     return note

@@ -2,7 +2,9 @@
 
 from django.core.exceptions import PermissionDenied
 
-from escalations.models import CaseConflict
+
+class CaseConflict(Exception):
+    """The case was changed by someone else since it was loaded."""
 
 
 class TransitionRefused(Exception):

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalations.choices import CaseState, Outcome
-from escalations.models import Case, CaseConflict, Channel, Notification
-from escalations.services.errors import CasePermissionDenied, TransitionRefused
+from escalations.models import Case, Channel, Notification
+from escalations.services.errors import CaseConflict, CasePermissionDenied, TransitionRefused
 from escalations.timeline import local_time
 
 # What the trial run is given where the form asks the person for it.

@@ -1,7 +1,8 @@
-"""One service per case transition: lock, check, transition, save with history, record stays.
+"""One service per case transition: lock, check, build the change, write it.
 
 Every caller (admin buttons, bulk actions, importer, commands, the SLA sweep) goes through
-these functions, so the rules, the audit trail and the stays are the same whatever the path.
+the `*_build` steps below, so the rules, the audit trail and the stays are the same whatever
+the path; the services add the lock, the permission check and the refusal messages.
 """
 
 from __future__ import annotations
@@ -14,19 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from escalations.choices import CaseState, Transition
-from escalations.models import Case, CaseConflict, CaseEvent, HoldPeriod
+from escalations.choices import CaseState, ClockBasis, Transition
+from escalations.models import Case, CaseEvent
 from escalations.permissions import can_run_transition
-from escalations.services import stays
+from escalations.services.changes import CaseChange, change_locked
 from escalations.services.errors import CasePermissionDenied, TransitionRefused
-from escalations.services.events import event_record
-from escalations.services.recording import case_save_with_history
-from escalations.sla.deadlines import (
-    case_holds,
-    clear_case_clock,
-    refresh_case_clock,
-    schedule_next_check,
-)
+from escalations.services.writer import changes_write
+from escalations.sla.deadlines import clear_case_clock
 
 
 def _refusal(case: Case, name: str) -> str:
@@ -48,22 +43,16 @@ def _run(
     case: Case,
     actor,
     name: str,
-    reason: str,
     now: datetime | None,
     expected_version: int | None,
+    build: Callable[[CaseChange, datetime], None],
     prepare: Callable[[Case], None] | None = None,
-    after: Callable[[Case, datetime], None] | None = None,
-    transition_kwargs: dict | None = None,
 ) -> Case:
-    """Run transition name on a locked, version-checked copy of case and return it."""
+    """Lock case, check that actor may run transition name, build it and write it."""
     now = now or timezone.now()
-    expected = case._loaded_version if expected_version is None else expected_version
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("policy").get(pk=case.pk)
-        if locked.version != expected:
-            raise CaseConflict(
-                f"Case {locked.ticket_id} was changed by someone else; reload it and try again."
-            )
+        change = change_locked(case, expected_version=expected_version)
+        locked = change.case
         if not can_run_transition(actor, locked, name):
             raise CasePermissionDenied(
                 f"{actor} may not {name} case {locked.ticket_id} "
@@ -71,34 +60,15 @@ def _run(
             )
         if prepare:
             prepare(locked)
-        method = getattr(locked, name)
-        if not can_proceed(method):
+        if not can_proceed(getattr(locked, name)):
             raise TransitionRefused(_refusal(locked, name))
-        method(**(transition_kwargs or {}))
+        build(change, now)
         try:
             locked.full_clean(exclude=["state"])
         except ValidationError as error:
             raise TransitionRefused(f"Case {locked.ticket_id}: {error.messages[0]}") from error
-        if after:
-            after(locked, now)
-        schedule_next_check(locked)
-        case_save_with_history(
-            case=locked, actor=actor, transition=name,
-            reason=reason or Transition(name).label, at=now,
-        )
+        changes_write([change])
         return locked
-
-
-def case_acknowledge(*, case: Case, actor, reason: str = "", now=None, expected_version=None):
-    """Acknowledge an open case: the tier owner has taken it up."""
-
-    def after(locked: Case, at: datetime) -> None:
-        stays.stay_acknowledge(case=locked, now=at)
-        if locked.assignee_id is None:
-            locked.assignee = actor
-
-    return _run(case=case, actor=actor, name="acknowledge", reason=reason, now=now,
-                expected_version=expected_version, after=after)
 
 
 def _require_reason(reason: str, name: str) -> None:
@@ -106,55 +76,110 @@ def _require_reason(reason: str, name: str) -> None:
         raise TransitionRefused(f"A reason is required to {name} a case.")
 
 
+# --- the building steps: in memory, shared by every path ---------------------------------
+
+def acknowledge_build(change: CaseChange, *, actor, at: datetime, reason: str) -> None:
+    """Open → in progress: the first acknowledgement of the stay; the case is the actor's if
+    nobody had it."""
+    case = change.case
+    case.acknowledge()
+    if change.stay is not None and change.stay.acknowledged_at is None:
+        change.stay.acknowledged_at = at
+        change.stay_changed()
+    if case.assignee_id is None:
+        case.assignee = actor
+    change.record(at=at, actor=actor, transition=Transition.ACKNOWLEDGE,
+                  reason=reason or Transition.ACKNOWLEDGE.label)
+
+
+def escalate_build(change: CaseChange, *, actor, at: datetime, reason: str) -> None:
+    """Move the case to the next tier at at: the stay left, a new stay and clock, the event.
+
+    A manual escalation and the sweep's promotion at a missed deadline are this same step.
+    """
+    change.end_hold(at=at)
+    change.leave_tier(at=at, left_by=Transition.ESCALATE)
+    change.case.escalate()
+    change.enter_tier(at=at, actor=actor)
+    change.event(kind=CaseEvent.Kind.ESCALATED, at=at, actor=actor, detail=reason)
+    change.record(at=at, actor=actor, transition=Transition.ESCALATE, reason=reason)
+
+
+def hold_build(change: CaseChange, *, actor, at: datetime, reason: str) -> None:
+    """Open / in progress → on hold: the clock stops from at."""
+    change.case.hold()
+    change.start_hold(at=at, reason=reason)
+    change.record(at=at, actor=actor, transition=Transition.HOLD, reason=reason)
+
+
+def resume_build(change: CaseChange, *, actor, at: datetime, reason: str) -> None:
+    """On hold → in progress: the deadline moves later by the time paused."""
+    change.end_hold(at=at)
+    change.case.resume()
+    change.refresh_clock()
+    change.record(at=at, actor=actor, transition=Transition.RESUME,
+                  reason=reason or Transition.RESUME.label)
+
+
+def resolve_build(change: CaseChange, *, actor, at: datetime, reason: str) -> None:
+    """Open / in progress → resolved: the stay ends and the clock stops."""
+    change.case.resolve(now=at)
+    change.leave_tier(at=at, left_by=Transition.RESOLVE)
+    clear_case_clock(change.case)
+    change.event(kind=CaseEvent.Kind.RESOLVED, at=at, actor=actor, detail=reason)
+    change.record(at=at, actor=actor, transition=Transition.RESOLVE,
+                  reason=reason or Transition.RESOLVE.label)
+
+
+def reopen_build(change: CaseChange, *, actor, at: datetime, reason: str) -> None:
+    """Resolved → open at the same tier, with a fresh clock from the reopening: the time the
+    case spent resolved does not count against the tier."""
+    change.case.reopen()
+    change.enter_tier(at=at, actor=actor, basis=ClockBasis.REOPEN)
+    change.record(at=at, actor=actor, transition=Transition.REOPEN, reason=reason)
+
+
+def close_build(change: CaseChange, *, actor, at: datetime, reason: str) -> None:
+    """Resolved → closed after follow-up."""
+    change.case.close(now=at)
+    change.event(kind=CaseEvent.Kind.CLOSED, at=at, actor=actor, detail=reason)
+    change.record(at=at, actor=actor, transition=Transition.CLOSE,
+                  reason=reason or Transition.CLOSE.label)
+
+
+# --- the services -------------------------------------------------------------------------
+
+def case_acknowledge(*, case: Case, actor, reason: str = "", now=None, expected_version=None):
+    """Acknowledge an open case: the tier owner has taken it up."""
+    return _run(case=case, actor=actor, name="acknowledge", now=now,
+                expected_version=expected_version,
+                build=lambda change, at: acknowledge_build(change, actor=actor, at=at,
+                                                           reason=reason))
+
+
 def case_escalate(*, case: Case, actor, reason: str, now=None, expected_version=None):
     """Escalate a case to the next tier of its policy; refused at the top tier."""
     _require_reason(reason, "escalate")
-
-    def after(locked: Case, at: datetime) -> None:
-        hold_end(case=locked, at=at)
-        stays.stay_close(case=locked, now=at, left_by="escalate")
-        refresh_case_clock(locked, entered_at=at, holds=case_holds(locked), new_stay=True)
-        stays.stay_open(case=locked, now=at, actor=actor)
-        event_record(case=locked, kind=CaseEvent.Kind.ESCALATED, at=at, actor=actor,
-                     detail=reason)
-
-    return _run(case=case, actor=actor, name="escalate", reason=reason, now=now,
-                expected_version=expected_version, after=after)
+    return _run(case=case, actor=actor, name="escalate", now=now,
+                expected_version=expected_version,
+                build=lambda change, at: escalate_build(change, actor=actor, at=at,
+                                                        reason=reason))
 
 
 def case_hold(*, case: Case, actor, reason: str, now=None, expected_version=None):
     """Put a case on hold while waiting for the customer or a third party."""
     _require_reason(reason, "hold")
-
-    def after(locked: Case, at: datetime) -> None:
-        HoldPeriod.objects.create(case=locked, started_at=at, reason=reason)
-        locked.held_since = at
-
-    return _run(case=case, actor=actor, name="hold", reason=reason, now=now,
-                expected_version=expected_version, after=after)
-
-
-def hold_end(*, case: Case, at: datetime) -> None:
-    """End the case's running hold period, if any: its clock runs again from at."""
-    if case.held_since is not None:
-        case.holds.filter(ended_at__isnull=True).update(ended_at=at)
-        case.held_since = None
+    return _run(case=case, actor=actor, name="hold", now=now,
+                expected_version=expected_version,
+                build=lambda change, at: hold_build(change, actor=actor, at=at, reason=reason))
 
 
 def case_resume(*, case: Case, actor, reason: str = "", now=None, expected_version=None):
     """Resume work on a case that was on hold; its deadline moves by the time paused."""
-
-    def after(locked: Case, at: datetime) -> None:
-        hold_end(case=locked, at=at)
-        stay = stays.current_stay(locked)
-        refresh_case_clock(
-            locked, entered_at=stay.entered_at if stay else at, holds=case_holds(locked),
-            new_stay=False,
-        )
-        stays.stay_sync_due(case=locked)
-
-    return _run(case=case, actor=actor, name="resume", reason=reason, now=now,
-                expected_version=expected_version, after=after)
+    return _run(case=case, actor=actor, name="resume", now=now,
+                expected_version=expected_version,
+                build=lambda change, at: resume_build(change, actor=actor, at=at,
+                                                      reason=reason))
 
 
 def case_resolve(
@@ -168,28 +193,19 @@ def case_resolve(
         locked.outcome = outcome or ""
         locked.corrective_actions = corrective_actions or ""
 
-    def after(locked: Case, at: datetime) -> None:
-        stays.stay_close(case=locked, now=at, left_by="resolve")
-        clear_case_clock(locked)
-        event_record(case=locked, kind=CaseEvent.Kind.RESOLVED, at=at, actor=actor,
-                     detail=reason)
-
-    now = now or timezone.now()
-    return _run(case=case, actor=actor, name="resolve", reason=reason, now=now,
-                expected_version=expected_version, prepare=prepare, after=after,
-                transition_kwargs={"now": now})
+    return _run(case=case, actor=actor, name="resolve", now=now,
+                expected_version=expected_version, prepare=prepare,
+                build=lambda change, at: resolve_build(change, actor=actor, at=at,
+                                                       reason=reason))
 
 
 def case_reopen(*, case: Case, actor, reason: str, now=None, expected_version=None):
-    """Reopen a resolved case at the tier it was resolved at."""
+    """Reopen a resolved case at the tier it was resolved at, with a fresh clock."""
     _require_reason(reason, "reopen")
-
-    def after(locked: Case, at: datetime) -> None:
-        refresh_case_clock(locked, entered_at=at, holds=case_holds(locked), new_stay=True)
-        stays.stay_open(case=locked, now=at, actor=actor)
-
-    return _run(case=case, actor=actor, name="reopen", reason=reason, now=now,
-                expected_version=expected_version, after=after)
+    return _run(case=case, actor=actor, name="reopen", now=now,
+                expected_version=expected_version,
+                build=lambda change, at: reopen_build(change, actor=actor, at=at,
+                                                      reason=reason))
 
 
 def case_close(
@@ -204,14 +220,9 @@ def case_close(
         if feedback_comment:
             locked.feedback_comment = feedback_comment
 
-    def after(locked: Case, at: datetime) -> None:
-        event_record(case=locked, kind=CaseEvent.Kind.CLOSED, at=at, actor=actor,
-                     detail=reason)
-
-    now = now or timezone.now()
-    return _run(case=case, actor=actor, name="close", reason=reason, now=now,
-                expected_version=expected_version, prepare=prepare, after=after,
-                transition_kwargs={"now": now})
+    return _run(case=case, actor=actor, name="close", now=now,
+                expected_version=expected_version, prepare=prepare,
+                build=lambda change, at: close_build(change, actor=actor, at=at, reason=reason))
 
 
 TRANSITION_SERVICES = {
