@@ -35,6 +35,13 @@ class User(AbstractUser):
         """Return this user's memberships with their role and team (one query per request)."""
         return list(self.memberships.select_related("role", "team", "team__department"))
 
+    @cached_property
+    def team_ids_seen(self) -> set[int]:
+        """Return the ids of the teams this user's memberships cover (see visible_team_ids)."""
+        from accounts.selectors import team_ids_seen
+
+        return team_ids_seen(self)
+
     @property
     def rank(self) -> int:
         """Return the highest rank among this user's roles (superusers outrank every role)."""

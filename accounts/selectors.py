@@ -25,9 +25,12 @@ def visible_team_ids(user: User) -> set[int] | None:
     """
     if sees_all_teams(user):
         return None
-    cached = user.__dict__.get("_visible_team_ids")
-    if cached is not None:
-        return cached
+    return user.team_ids_seen
+
+
+def team_ids_seen(user: User) -> set[int]:
+    """Return the ids of the teams the user's memberships cover (User.team_ids_seen caches it
+    for the user's request)."""
     from accounts.models import Team
 
     team_ids: set[int] = set()
@@ -40,7 +43,6 @@ def visible_team_ids(user: User) -> set[int] | None:
         team_ids.update(
             Team.objects.filter(department_id__in=department_ids).values_list("id", flat=True)
         )
-    user.__dict__["_visible_team_ids"] = team_ids
     return team_ids
 
 

@@ -14,8 +14,10 @@ def user_sync_groups(*, user: User) -> None:
     current = set(user.groups.values_list("id", flat=True))
     user.groups.remove(*((current & role_groups) - held))
     user.groups.add(*(held - current))
-    user.__dict__.pop("memberships_cached", None)
-    user.__dict__.pop("_visible_team_ids", None)
+    # The user's cached memberships and teams are out of date now.
+    for name in ("memberships_cached", "team_ids_seen"):
+        if name in user.__dict__:
+            delattr(user, name)
 
 
 @transaction.atomic

@@ -16,7 +16,8 @@ ENTERED = ClockAnchor.TIER_ENTERED
 
 # slug: (name, description, [(level, name, owner, informed, action, outcomes,
 #                              limit, target, kind, anchor)])
-POLICIES = {
+TierRow = tuple[int, str, str, list[str], str, str, Decimal | None, Decimal | None, str, str]
+POLICIES: dict[str, tuple[str, str, list[TierRow]]] = {
     "eezee-operations": (
         "Eezee Operations Escalation Policy",
         "Resolve order issues in the Eezee marketplace (out of stock, long lead times, end-of-life "

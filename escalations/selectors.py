@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.choices import RoleScope
 from accounts.selectors import sees_all_teams, sees_confidential, visible_team_ids
@@ -49,22 +49,20 @@ def team_queue(user: User, queryset: QuerySet[Case]) -> QuerySet[Case]:
 def next_tier_candidates(case: Case) -> list[User]:
     """Return who may own the case at its next tier: active staff of the next tier's owner rank
     or higher who work for the case's team (and may see it), most senior last."""
-    from accounts.models import Membership
+    from accounts.models import Membership, User
 
     tier = case.policy.tier_map.get(case.tier + 1)
     if tier is None:
         return []
-    # Every membership of the people who hold a high enough role, in one query, so that their
-    # rank and scope are read from memory (as the notification recipients are).
-    memberships = Membership.objects.select_related("user", "role", "team").filter(
-        user__is_active=True, user__is_system=False,
-        user__memberships__role__rank__gte=tier.owner_role.rank,
-    ).distinct().order_by("user_id", "role__rank")
-    people: dict[int, User] = {}
-    for membership in memberships:
-        user = people.setdefault(membership.user_id, membership.user)
-        user.__dict__.setdefault("memberships_cached", []).append(membership)
-    return sorted((user for user in people.values() if _works_on(user, case)),
+    # The people who hold a high enough role, with every membership of theirs (as
+    # User.memberships_cached), so that their rank and scope are read from memory.
+    people = User.objects.filter(  # type: ignore[no-redef]  # to_attr fills the cached property
+        is_active=True, is_system=False, memberships__role__rank__gte=tier.owner_role.rank,
+    ).distinct().order_by("pk").prefetch_related(Prefetch(
+        "memberships", to_attr="memberships_cached",
+        queryset=Membership.objects.select_related("role", "team").order_by("role__rank"),
+    ))
+    return sorted((user for user in people if _works_on(user, case)),
                   key=lambda user: (user.rank, user.get_full_name() or user.username))
 
 

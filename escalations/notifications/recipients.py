@@ -28,7 +28,7 @@ class RecipientDirectory:
         anywhere: dict[int, list[User]] = defaultdict(list)
         # Each user's memberships come with the user (as User.memberships_cached, which the
         # visibility rules read), so that checking thousands of recipients costs no query.
-        users = User.objects.filter(
+        users = User.objects.filter(  # type: ignore[no-redef]  # to_attr fills the cached property
             is_active=True, is_system=False, memberships__isnull=False,
         ).distinct().order_by("pk").prefetch_related(Prefetch(
             "memberships", to_attr="memberships_cached",

@@ -28,6 +28,9 @@ PROTECTED_FIELDS = frozenset(
 )
 
 
+_LABELS = {field.name: str(field.verbose_name) for field in Case._meta.concrete_fields}
+
+
 def _may_work_for_team(user, team_id: int) -> bool:
     teams = visible_team_ids(user)
     return teams is None or team_id in teams
@@ -114,7 +117,7 @@ def case_update(
         )
     update_build(change, actor=actor, at=now, values={name: changes[name] for name in changed},
                  transition=Transition.EDIT, reason=reason or "Edited " + ", ".join(
-                     str(Case._meta.get_field(name).verbose_name) for name in changed))
+                     _LABELS[name] for name in changed))
     locked.full_clean(exclude=["state"])
     changes_write([change])
     return locked

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -47,7 +48,7 @@ def evidence_display_name(name: str) -> str:
 
 def evidence_check_size(file: File, *, name: str | None = None) -> None:
     """Raise ValidationError, naming the file and the limit, if it is empty or too large."""
-    name = name or evidence_display_name(file.name)
+    name = name or evidence_display_name(file.name or "")
     limit = settings.EVIDENCE_MAX_UPLOAD_MB
     if not file.size:
         raise ValidationError(f"{name} is empty.", code="empty")
@@ -70,7 +71,7 @@ def case_add_evidence(
     now = now or timezone.now()
     if not (can_see_case(actor, case) and actor.has_perm("escalations.add_caseattachment")):
         raise CasePermissionDenied(f"{actor} may not add evidence to case {case.ticket_id}.")
-    name = evidence_display_name(file.name)
+    name = evidence_display_name(file.name or "")
     evidence_check_size(file, name=name)
     attachment = CaseAttachment(case=case, original_name=name, description=description,
                                 uploaded_by=actor, uploaded_at=now)
@@ -133,5 +134,4 @@ def case_delete(*, case: Case, actor) -> None:
               for attachment in case.attachments.all()]
     case.delete()
     for storage, name in stored:
-        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name),
-                              robust=True)
+        transaction.on_commit(partial(storage.delete, name), robust=True)

@@ -24,7 +24,7 @@ SYSTEM_USERNAME = "system"
 
 
 def _permissions(codes: list[str]) -> list[Permission]:
-    found = []
+    found: list[Permission] = []
     for code in codes:
         app_label, codename = code.split(".")
         found.extend(

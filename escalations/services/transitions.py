@@ -225,7 +225,7 @@ def case_close(
                 build=lambda change, at: close_build(change, actor=actor, at=at, reason=reason))
 
 
-TRANSITION_SERVICES = {
+TRANSITION_SERVICES: dict[str, Callable[..., Case]] = {
     "acknowledge": case_acknowledge,
     "escalate": case_escalate,
     "hold": case_hold,

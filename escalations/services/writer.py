@@ -29,9 +29,10 @@ def rows_update(model: type[models.Model], objects: Sequence[models.Model],
     if not objects or not field_names:
         return 0
     connection = connections[router.db_for_write(model)]
-    fields = [model._meta.get_field(name) for name in field_names]
+    by_name = {field.attname: field for field in model._meta.concrete_fields}
+    fields = [by_name[name] for name in field_names]
     quote = connection.ops.quote_name
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    table, pk = quote(model._meta.db_table), quote(by_name[model._meta.pk.attname].column)
     rows = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields]
             for obj in objects]
     keys = [obj.pk for obj in objects]

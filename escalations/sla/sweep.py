@@ -42,6 +42,8 @@ def _promote_or_breach(change: CaseChange, *, now: datetime, actor, counts: Coun
     case = change.case
     while case.due_at is not None and case.due_at <= now and case.breach_reminded_at is None:
         at, tier = case.due_at, case.current_tier
+        if tier is None:  # a level the policy no longer has: nothing to promote from
+            break
         if change.stay is not None:
             change.stay.breached_at = at
             change.stay_changed()
@@ -88,8 +90,9 @@ def _flag(change: CaseChange, *, now: datetime, actor, counts: Counter) -> None:
             change.stay_changed()
         counts["ack_overdue"] += 1
     if notes:
+        tier = case.current_tier
         change.record(at=now, actor=actor, transition=Transition.SLA,
-                      reason=f"SLA: {', '.join(notes)} at tier {case.current_tier.name}")
+                      reason=f"SLA: {', '.join(notes)} at tier {tier.name if tier else case.tier}")
 
 
 def sla_check_build(change: CaseChange, *, now: datetime, actor, counts: Counter) -> None:
