@@ -90,21 +90,20 @@ def test_a_person_who_cannot_see_a_case_cannot_add_to_its_log(client, make_case,
 
 
 def test_a_log_entry_is_the_cases_last_activity_without_touching_its_version(make_case,
-                                                                           admin_user):
+                                                                           admin_user, now):
     from datetime import timedelta
-
-    from django.utils import timezone
 
     from escalations.services import case_add_note
 
-    case = make_case()
-    later = timezone.now() + timedelta(hours=2)
+    case = make_case(now=now)
+    history_rows = case.history.count()
+    later = now + timedelta(hours=2)
 
     case_add_note(case=case, actor=admin_user, body="Called back", now=later)
 
     after = Case.objects.get(pk=case.pk)
     assert (after.updated_at, after.version) == (later, case.version)
-    assert after.history.count() == case.history.count()
+    assert after.history.count() == history_rows
 
 
 def test_only_those_who_see_confidential_cases_open_one_of_a_confidential_category_openly(

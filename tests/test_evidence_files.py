@@ -156,7 +156,9 @@ def test_files_are_stored_under_unguessable_names_with_the_original_name_kept(
     assert (first.original_name, first.uploaded_by, first.uploaded_at) == (
         "screenshot.png", admin_user, now)
     assert Path(first.file.path).read_bytes() == b"\x89PNG evidence"
-    assert Path(first.file.path).stat().st_mode & 0o777 == settings.FILE_UPLOAD_PERMISSIONS
+    # private to the server's user: files 0600 in folders 0700 (operations guide)
+    assert Path(first.file.path).stat().st_mode & 0o777 == 0o600
+    assert Path(first.file.path).parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_adding_evidence_leaves_an_entry_in_the_case_log(make_case, add_evidence, make_user, now):

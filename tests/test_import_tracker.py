@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -68,8 +68,9 @@ def test_imported_cases_are_audited_without_notifications_or_past_promotions(now
         "import", "imported from legacy.csv")
     assert TierStay.objects.filter(case=case).count() == 1
     assert not CaseEvent.objects.exists() and not Notification.objects.exists()
-    # the clock starts at the import, not at the 2026-11-23 opening
-    assert case.due_at == now + (case.due_at - now) and case.due_at > now
+    # the clock starts at the import, not at the 23 Nov 14:05 opening: out of stock at Eezee
+    # tier 1 is 24 calendar hours (no risk adjustment), so due a day after the import
+    assert case.due_at == now + timedelta(hours=24)
     assert "from the import" in case.due_explanation
     from escalations.sla.sweep import sla_sweep
 

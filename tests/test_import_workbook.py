@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -33,7 +34,21 @@ EXTENTS = [
 @pytest.mark.parametrize(("xml", "extent"), EXTENTS)
 def test_sheet_extent_counts_the_cells_with_values(xml, extent):
     assert workbook.sheet_extent(xml) == extent
-    assert workbook._extent_element_by_element(xml) == extent  # the general path agrees
+
+
+def _prefixed(xml: bytes) -> bytes:
+    """Write the same sheet with a namespace prefix on its elements, as some writers do."""
+    for tag in (b"row", b"c", b"v"):
+        xml = re.sub(rb"<(/?)" + tag + rb"(?=[\s/>])", rb"<\1x:" + tag, xml)
+    return xml
+
+
+@pytest.mark.parametrize(("xml", "extent"), EXTENTS)
+def test_a_namespace_prefix_does_not_change_the_extent(xml, extent):
+    # Given the same cells written with prefixed elements (<x:row>, <x:c>, <x:v>)
+    prefixed = _prefixed(xml)
+    # When its extent is measured, then it is that of the unprefixed sheet
+    assert workbook.sheet_extent(prefixed) == extent
 
 
 @pytest.mark.parametrize(("number", "letters"), [(1, "A"), (26, "Z"), (27, "AA"), (702, "ZZ"),

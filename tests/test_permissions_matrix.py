@@ -131,21 +131,22 @@ def test_only_managers_and_above_close(role, expected, make_user, make_case, adm
             case_close(case=case, actor=user)
 
 
-@pytest.mark.parametrize(("role", "models_seen"), [
-    ("agent", {"case"}),
-    ("team-lead", {"case", "monthlyreport"}),
-    ("head-of-operations", {"case", "policy", "category", "monthlyreport"}),
+@pytest.mark.parametrize(("role", "models_seen", "edits_set_up"), [
+    ("agent", {"case", "policy", "category"}, False),
+    ("team-lead", {"case", "policy", "category", "monthlyreport"}, False),
+    ("head-of-operations", {"case", "policy", "category", "monthlyreport"}, True),
 ])
-def test_admin_models_per_role(role, models_seen, make_user, client):
+def test_admin_models_per_role(role, models_seen, edits_set_up, make_user, client):
+    from escalations.models import Category, Policy
+
     client.force_login(make_user(role, team="customer-service"))
     index = client.get("/admin/").content.decode()
     for model in ("case", "policy", "category", "monthlyreport"):
-        expected = model in models_seen
-        changed = f"/{model}/" in index
-        if model in ("policy", "category"):
-            # everyone may view the policies; only head of operations may change them
-            continue
-        assert changed is expected, (role, model)
+        assert (f"/{model}/" in index) is (model in models_seen), (role, model)
+    # everyone may view the policies and categories; only head of operations may change them
+    for model, row in (("policy", Policy.objects.first()), ("category", Category.objects.first())):
+        save = client.post(f"/admin/escalations/{model}/{row.pk}/change/", {})
+        assert (save.status_code != 403) is edits_set_up, (role, model, save.status_code)
     # team leads and above may look people up; agents may not
     assert ('href="/admin/accounts/user/"' in index) is (role != "agent")
     assert "/admin/escalations/notification/" not in index

@@ -225,16 +225,18 @@ def test_sla_sweep_command_refuses_bad_now():
 
 
 def test_sweep_schedule_exists_once_after_migrate():
+    from django.utils.module_loading import import_string
     from django_q.models import Schedule
 
     from escalations.schedules import schedules_ensure
+    from escalations.tasks import run_sla_sweep
 
     schedules_ensure()
     schedules_ensure()
     schedule = Schedule.objects.get(name="sla-sweep")
-    assert (schedule.func, schedule.schedule_type, schedule.minutes) == (
-        "escalations.tasks.run_sla_sweep", "I", 1,
-    )
+    # the worker runs the leased sweep every minute
+    assert import_string(schedule.func) is run_sla_sweep
+    assert (schedule.schedule_type, schedule.minutes) == (Schedule.MINUTES, 1)
 
 
 def test_scheduled_sweep_skips_while_another_holds_the_lease(make_case, now):
@@ -248,36 +250,54 @@ def test_scheduled_sweep_skips_while_another_holds_the_lease(make_case, now):
     assert run_sla_sweep()["promoted"] >= 1
 
 
+@pytest.fixture
+def delivery_requests(monkeypatch) -> list[int]:
+    """Record each request handed to the task queue (django-q2's async_task) to deliver the
+    outbox, as the number of notifications the outbox held when it was made."""
+    from django.utils.module_loading import import_string
+
+    from escalations.models import Notification
+    from escalations.tasks import deliver_notifications
+
+    requests: list[int] = []
+
+    def async_task(func, *args, **kwargs):
+        task = import_string(func) if isinstance(func, str) else func
+        if task is deliver_notifications:
+            requests.append(Notification.objects.count())
+
+    monkeypatch.setattr("django_q.tasks.async_task", async_task)
+    return requests
+
+
 @pytest.mark.django_db(transaction=True)
 def test_one_delivery_request_per_sweep_after_its_batches_commit(make_case, make_user, now,
-                                                                 monkeypatch):
+                                                                 delivery_requests):
     """Each batch commits on its own; delivery is asked for once, after the last one."""
     from escalations.models import Notification
-    from escalations.notifications import outbox
 
+    # Given three overdue cases, each with people to notify of its escalation
     make_user("team-lead", email="lead@example.com")
     make_user("assistant-manager", email="am@example.com")
     for _ in range(3):
         make_case(category="out-of-stock")
-    kicks = []
-    monkeypatch.setattr(outbox, "_kick", lambda: kicks.append(Notification.objects.count()))
+    # When the sweep promotes them one batch (one transaction) at a time
     result = sla_sweep(now=now + timedelta(hours=25), batch_size=1)
+    # Then one request asks for delivery, once every batch's notifications are in the outbox
     assert result["promoted"] == 3
     assert Notification.objects.filter(event="escalated").count() >= 3
-    assert kicks == [Notification.objects.count()]
+    assert delivery_requests == [Notification.objects.count()]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failing_batch_still_hands_over_the_committed_batches_notifications(
-        make_case, make_user, now, monkeypatch):
+        make_case, make_user, now, monkeypatch, delivery_requests):
     from escalations.models import Notification
-    from escalations.notifications import outbox
 
+    # Given two overdue cases, and a worker that dies while sweeping the second
     make_user("team-lead", email="lead@example.com")
     for _ in range(2):
         make_case(category="out-of-stock")
-    kicks = []
-    monkeypatch.setattr(outbox, "_kick", lambda: kicks.append(Notification.objects.count()))
     real_batch, calls = sweep_module.sweep_batch, []
 
     def second_batch_fails(**kwargs):
@@ -287,7 +307,9 @@ def test_a_failing_batch_still_hands_over_the_committed_batches_notifications(
         return real_batch(**kwargs)
 
     monkeypatch.setattr(sweep_module, "sweep_batch", second_batch_fails)
+    # When the sweep runs one case per batch
     with pytest.raises(RuntimeError):
         sla_sweep(now=now + timedelta(hours=25), batch_size=1)
+    # Then the first batch's committed notifications are still handed over for delivery
     queued = Notification.objects.count()
-    assert queued >= 1 and kicks == [queued]
+    assert queued >= 1 and delivery_requests == [queued]
