@@ -15,9 +15,11 @@ SWEEP_LEASE = "sla-sweep"
 
 
 def deliver_notifications() -> dict[str, int]:
-    """Deliver the queued notifications whose time has come."""
+    """Queue the notifications of pending events, then deliver those whose time has come."""
     from escalations.notifications.delivery import deliver_due
+    from escalations.notifications.outbox import outbox_queue_pending_events
 
+    outbox_queue_pending_events()
     return deliver_due()
 
 

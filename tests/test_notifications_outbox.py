@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import Team
 from escalations.models import Notification
+from escalations.notifications.outbox import outbox_queue_pending_events
 from escalations.services import CaseConflict, case_assign, case_escalate
 from escalations.sla.sweep import sla_sweep
 
@@ -117,6 +118,24 @@ def test_muted_events_are_skipped_but_critical_ones_are_not(make_case, make_user
     assert _recipients(critical, "escalated") == ["am@x.test"]
 
 
+def _sweep(*, now):
+    """Run the sweep, then the delivery run's first step: queue the notifications of its events."""
+    result = sla_sweep(now=now)
+    outbox_queue_pending_events()
+    return result
+
+
+def test_the_sweep_leaves_its_events_for_the_delivery_run_which_queues_them_once(
+        make_case, make_user, now):
+    make_user("assistant-manager", email="am@x.test")
+    case = make_case(category="out-of-stock")
+    sla_sweep(now=now + timedelta(hours=25))
+    assert not Notification.objects.filter(case=case).exists()
+    assert outbox_queue_pending_events() == 1
+    assert outbox_queue_pending_events() == 0
+    assert _recipients(case, "escalated") == ["am@x.test"]
+
+
 def test_one_sweep_chooses_the_recipients_of_each_case(make_case, make_user, now):
     """The sweep works out recipients once per kind of case: cases differing in risk (muting)
     or assignee still get their own."""
@@ -125,7 +144,7 @@ def test_one_sweep_chooses_the_recipients_of_each_case(make_case, make_user, now
     quiet = make_case(category="out-of-stock", risk=3)
     critical = make_case(category="out-of-stock", risk=5)
     assigned = make_case(category="out-of-stock", risk=3, assignee=agent)
-    assert sla_sweep(now=now + timedelta(hours=25))["promoted"] == 3
+    assert _sweep(now=now + timedelta(hours=25))["promoted"] == 3
     assert _recipients(quiet, "escalated") == []
     assert _recipients(critical, "escalated") == ["am@x.test"]
     assert _recipients(assigned, "escalated") == ["agent@x.test"]
@@ -154,7 +173,7 @@ def test_assignment_tells_the_assignee(make_case, make_user, admin_user):
 def test_sweep_writes_outbox_rows_with_its_promotions(make_case, make_user, now):
     make_user("assistant-manager", email="am@x.test")
     case = make_case(category="out-of-stock")
-    sla_sweep(now=now + timedelta(hours=25))
+    _sweep(now=now + timedelta(hours=25))
     assert _recipients(case, "escalated") == ["am@x.test"]
     assert _recipients(case, "sla_warning") == []  # warned at tier 1? no: promoted past it
 
@@ -169,5 +188,5 @@ def test_top_tier_breach_tells_the_policy_top_role(make_case, make_user, now):
     )
     make_user("head-of-operations", team="operations", email="hoo@x.test")
     case = make_case(category="out-of-stock")
-    sla_sweep(now=now + timedelta(hours=97))
+    _sweep(now=now + timedelta(hours=97))
     assert _recipients(case, "breached_top") == ["hoo@x.test"]

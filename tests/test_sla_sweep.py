@@ -253,10 +253,9 @@ def test_scheduled_sweep_skips_while_another_holds_the_lease(make_case, now):
 @pytest.fixture
 def delivery_requests(monkeypatch) -> list[int]:
     """Record each request handed to the task queue (django-q2's async_task) to deliver the
-    outbox, as the number of notifications the outbox held when it was made."""
+    outbox, as the number of committed events whose notifications it is to queue."""
     from django.utils.module_loading import import_string
 
-    from escalations.models import Notification
     from escalations.tasks import deliver_notifications
 
     requests: list[int] = []
@@ -264,7 +263,7 @@ def delivery_requests(monkeypatch) -> list[int]:
     def async_task(func, *args, **kwargs):
         task = import_string(func) if isinstance(func, str) else func
         if task is deliver_notifications:
-            requests.append(Notification.objects.count())
+            requests.append(CaseEvent.objects.filter(notifications_queued=False).count())
 
     monkeypatch.setattr("django_q.tasks.async_task", async_task)
     return requests
@@ -283,10 +282,17 @@ def test_one_delivery_request_per_sweep_after_its_batches_commit(make_case, make
         make_case(category="out-of-stock")
     # When the sweep promotes them one batch (one transaction) at a time
     result = sla_sweep(now=now + timedelta(hours=25), batch_size=1)
-    # Then one request asks for delivery, once every batch's notifications are in the outbox
+    # Then one request asks for delivery, once every batch's events are committed
     assert result["promoted"] == 3
-    assert Notification.objects.filter(event="escalated").count() >= 3
-    assert delivery_requests == [Notification.objects.count()]
+    assert delivery_requests == [3]
+    # and that delivery run queues each event's notifications, once
+    from escalations.tasks import deliver_notifications
+
+    deliver_notifications()
+    queued = Notification.objects.filter(event="escalated").count()
+    deliver_notifications()
+    assert Notification.objects.filter(event="escalated").count() == queued >= 3
+    assert not CaseEvent.objects.filter(notifications_queued=False).exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -310,6 +316,5 @@ def test_a_failing_batch_still_hands_over_the_committed_batches_notifications(
     # When the sweep runs one case per batch
     with pytest.raises(RuntimeError):
         sla_sweep(now=now + timedelta(hours=25), batch_size=1)
-    # Then the first batch's committed notifications are still handed over for delivery
-    queued = Notification.objects.count()
-    assert queued >= 1 and delivery_requests == [queued]
+    # Then the first batch's committed events are still handed over for delivery
+    assert delivery_requests == [1]

@@ -296,10 +296,9 @@ class CaseAdmin(CasePageViews, ImportExportMixin, ReadOnlyHistoryAdmin):
                 case = services.case_assign(
                     case=case, actor=request.user, assignee=data["assignee"]
                 )
-        obj.__dict__.update(
-            {key: value for key, value in case.__dict__.items() if not key.startswith("_")}
-        )
-        obj._state.adding = False
+        # The admin goes on with obj (its messages, the next page): make it the saved case.
+        obj.pk = case.pk
+        obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change: bool) -> None:
         """Add new evidence through the services (the other inlines are read-only).

@@ -334,7 +334,8 @@ def _open(plan: RowPlan, *, actor, now: datetime, name: str, lookups: Lookups) -
     case = Case(**plan.values, created_by=actor)
     case.policy = lookups.policy_by_id(case.policy_id)
     change = change_new(case)
-    change.enter_tier(at=case.opened_at, actor=actor, basis=ClockBasis.IMPORT, clock_from=now)
+    change.enter_tier(at=case.opened_at, actor=actor, basis=ClockBasis.IMPORT, clock_from=now,
+                      running=case.state in ACTIVE_STATES)
     if case.state == CaseState.ON_HOLD:
         change.start_hold(at=now, reason=f"imported from {name}")
     elif case.state not in ACTIVE_STATES:

@@ -319,10 +319,18 @@ class CaseEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     detail = models.TextField(blank=True)
+    notifications_queued = models.BooleanField(
+        default=True, help_text="Its notifications are in the outbox (False: the SLA sweep left "
+        "them for the delivery run to queue).",
+    )
 
     class Meta:
         ordering = ["occurred_at", "id"]
-        indexes = [models.Index(fields=["kind", "recorded_at"], name="event_kind_recorded")]
+        indexes = [
+            models.Index(fields=["kind", "recorded_at"], name="event_kind_recorded"),
+            models.Index(fields=["id"], name="event_pending",
+                         condition=models.Q(notifications_queued=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — case {self.case_id} at {self.occurred_at:%Y-%m-%d}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Team, User
@@ -18,6 +18,7 @@ from escalations.models import (
     Channel,
     Notification,
     NotificationEvent,
+    Policy,
 )
 from escalations.notifications.recipients import RecipientDirectory, recipients_for
 
@@ -98,6 +99,30 @@ def outbox_enqueue_case_events(events: Iterable[CaseEvent],
         if deliver:
             delivery_after_commit()
     return len(rows)
+
+
+def outbox_queue_pending_events(*, batch_size: int = 2000) -> int:
+    """Queue the notifications of the events stored as pending (by the SLA sweep); return how
+    many. Exactly once: each batch of events is locked (skipped by a concurrent run on
+    PostgreSQL; on SQLite the transaction holds the write lock), its rows are queued and the
+    events marked in one transaction."""
+    policies = {policy.pk: policy for policy in Policy.objects.all()}
+    directory = RecipientDirectory()
+    queued = 0
+    while True:
+        with transaction.atomic():
+            pending = CaseEvent.objects.filter(notifications_queued=False).select_related(
+                "case").order_by("pk")
+            if connection.features.has_select_for_update_skip_locked:
+                pending = pending.select_for_update(skip_locked=True, of=("self",))
+            events = list(pending[:batch_size])
+            if not events:
+                return queued
+            for event in events:
+                event.case.policy = policies[event.case.policy_id]
+            queued += outbox_enqueue_case_events(events, directory, deliver=False)
+            CaseEvent.objects.filter(pk__in=[event.pk for event in events]).update(
+                notifications_queued=True)
 
 
 def outbox_enqueue_message(*, event: str, channel: str, recipient: str, subject: str,

@@ -95,9 +95,10 @@ class CaseChange:
             self.changed_stays.append(stay)
 
     def enter_tier(self, *, at: datetime, actor, basis: str | None = None,
-                   clock_from: datetime | None = None) -> TierStay:
+                   clock_from: datetime | None = None, running: bool = True) -> TierStay:
         """Open a stay at the case's current tier, entered at at, and set the case's clock
-        from it. basis (an import, a reopening) starts a fresh clock at clock_from or at."""
+        from it. basis (an import, a reopening) starts a fresh clock at clock_from or at.
+        running=False records a stay whose clock never runs (an imported resolved case)."""
         case = self.case
         tier = case.current_tier
         start, counts_from = stay_clock(case, tier=tier, entered_at=clock_from or at,
@@ -107,8 +108,9 @@ class CaseChange:
                         entered_by=actor, clock_from=start, clock_basis=counts_from)
         self.stay = stay
         self.new_stays.append(stay)
-        refresh_case_clock(case, stay=stay, holds=self.holds, new_stay=True)
-        stay.due_at = case.due_at
+        if running:
+            refresh_case_clock(case, stay=stay, holds=self.holds, new_stay=True)
+            stay.due_at = case.due_at
         return stay
 
     def leave_tier(self, *, at: datetime, left_by: str) -> None:

@@ -72,10 +72,12 @@ def _case_updates(changes: Sequence[CaseChange]) -> tuple[list[Case], list[str]]
 
 @transaction.atomic
 def changes_write(changes: Sequence[CaseChange], *, directory: RecipientDirectory | None = None,
-                  deliver: bool = True) -> int:
+                  deliver: bool = True, queue_notifications: bool = True) -> int:
     """Persist the change sets in one transaction; return how many notifications were queued.
 
-    deliver=False leaves the request for delivery to the caller (the sweep asks once).
+    deliver=False leaves the request for delivery to the caller. queue_notifications=False
+    (the SLA sweep) stores the events as pending: the delivery run queues their notifications
+    (outbox_queue_pending_events), outside the transaction that holds the cases' locks.
     """
     new_cases = []
     for change in changes:
@@ -97,6 +99,11 @@ def changes_write(changes: Sequence[CaseChange], *, directory: RecipientDirector
     rows_update(HoldPeriod, [hold for change in changes for hold in change.ended_holds],
                 ["ended_at"])
     CaseNote.objects.bulk_create([note for change in changes for note in change.notes])
-    events = CaseEvent.objects.bulk_create(
-        [event for change in changes for event in change.events])
+    events = [event for change in changes for event in change.events]
+    if not queue_notifications:
+        for event in events:
+            event.notifications_queued = False
+    CaseEvent.objects.bulk_create(events)
+    if not queue_notifications:
+        return 0
     return outbox_enqueue_case_events(events, directory, deliver=deliver)

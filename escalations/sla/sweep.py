@@ -23,7 +23,6 @@ from django.utils import timezone
 from escalations.choices import CaseState, Transition
 from escalations.models import Case, CaseEvent, Policy
 from escalations.notifications.outbox import delivery_after_commit
-from escalations.notifications.recipients import RecipientDirectory
 from escalations.services.changes import CaseChange, change_locked, changes_for
 from escalations.services.reference_loading import system_user
 from escalations.services.transitions import escalate_build
@@ -116,8 +115,8 @@ def _due_batch(now: datetime, size: int) -> list[Case]:
     return list(queryset[:size])
 
 
-def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int,
-                directory: RecipientDirectory) -> Counter | None:
+def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy],
+                size: int) -> Counter | None:
     """Lock, work out and write one batch of due cases in one transaction; None when none."""
     with transaction.atomic():
         batch = _due_batch(now, size)
@@ -128,7 +127,8 @@ def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy], size: int,
         for change in changes:
             change.case.policy = policies[change.case.policy_id]
             sla_check_build(change, now=now, actor=actor, counts=counts)
-        counts["queued"] = changes_write(changes, directory=directory, deliver=False)
+        changes_write(changes, queue_notifications=False)
+        counts["events"] = sum(len(change.events) for change in changes)
         return counts
 
 
@@ -140,7 +140,9 @@ def case_sla_check(*, case: Case, now: datetime | None = None) -> Counter:
     counts: Counter = Counter(checked=1)
     if change.case.state in (CaseState.OPEN, CaseState.IN_PROGRESS):
         sla_check_build(change, now=now, actor=system_user(), counts=counts)
-        counts["queued"] = changes_write([change])
+        changes_write([change], queue_notifications=False)
+        if change.events:
+            delivery_after_commit()
     return counts
 
 
@@ -149,16 +151,16 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> d
     now = now or timezone.now()
     actor = system_user()
     policies = {policy.pk: policy for policy in Policy.objects.all()}
-    directory = RecipientDirectory()
     totals: Counter = Counter()
     try:
         while (counts := sweep_batch(now=now, actor=actor, policies=policies,
-                                     size=batch_size, directory=directory)) is not None:
+                                     size=batch_size)) is not None:
             totals.update(counts)
     finally:
-        # One delivery request for the whole sweep, not one per batch; also when a later batch
-        # failed, for the notifications of the batches already committed.
-        if totals["queued"]:
+        # The events' notifications are queued and delivered by one delivery run once the last
+        # batch has committed (also when a later batch failed, for the batches committed), so
+        # that no batch holds its cases' locks while recipients are worked out.
+        if totals["events"]:
             delivery_after_commit()
     return {
         "promoted": totals["promoted"], "warned": totals["warned"], "checked": totals["checked"],
