@@ -298,7 +298,6 @@ def test_one_delivery_request_per_sweep_after_its_batches_commit(make_case, make
 @pytest.mark.django_db(transaction=True)
 def test_a_failing_batch_still_hands_over_the_committed_batches_notifications(
         make_case, make_user, now, monkeypatch, delivery_requests):
-    from escalations.models import Notification
 
     # Given two overdue cases, and a worker that dies while sweeping the second
     make_user("team-lead", email="lead@example.com")

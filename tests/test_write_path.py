@@ -13,8 +13,8 @@ import pytest
 from accounts.models import User
 from escalations.choices import CaseState, ClockBasis
 from escalations.imports.engine import tracker_import
-from escalations.notifications.outbox import outbox_queue_pending_events
 from escalations.models import Case, CaseEvent, Notification, Tier, TierStay
+from escalations.notifications.outbox import outbox_queue_pending_events
 from escalations.services import (
     case_assign,
     case_hold,
