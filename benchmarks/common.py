@@ -128,7 +128,8 @@ def fill_cases(*, total: int, open_count: int, due_count: int, now: datetime,
                 cursor.executemany(sql, [row(n) for n in range(first, min(first + batch, total))])
     active = Case.objects.filter(state="open").values_list("pk", "opened_at", "due_at")
     stays = [TierStay(case_id=pk, level=1, tier_name="Team Lead", entered_at=opened,
-                      due_at=due, clock_from=opened, clock_basis="opening")
+                      due_at=due, clock_from=opened, clock_basis="opening",
+                      origin_at=opened, origin_basis="opening")
              for pk, opened, due in active.iterator(chunk_size=10000)]
     TierStay.objects.bulk_create(stays, batch_size=5000)
     analyze()

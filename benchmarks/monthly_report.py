@@ -60,7 +60,7 @@ def fill(count: int) -> None:
                 case_id=pk, level=level, tier_name=f"Tier {level}", entered_at=entered,
                 acknowledged_at=entered + timedelta(minutes=rng.randint(5, 300)),
                 due_at=entered + timedelta(hours=24), left_at=left, clock_from=entered,
-                clock_basis="tier_entry",
+                clock_basis="tier_entry", origin_at=opened, origin_basis="opening",
                 left_by="escalate" if level < tier else ("resolve" if left else ""),
                 breached_at=entered + timedelta(hours=24) if rng.random() < 0.1 else None))
             entered = left or entered

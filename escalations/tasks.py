@@ -19,7 +19,10 @@ def deliver_notifications() -> dict[str, int]:
     from escalations.notifications.delivery import deliver_due
     from escalations.notifications.outbox import outbox_queue_pending_events
 
-    outbox_queue_pending_events()
+    try:
+        outbox_queue_pending_events()
+    except Exception:  # what is queued already must still go out; the next run retries
+        logger.exception("Queueing the notifications of pending events failed.")
     return deliver_due()
 
 

@@ -224,3 +224,43 @@ def test_a_reopened_case_gets_a_fresh_clock_and_is_not_promoted_for_the_time_res
     assert case.due_at == reopened_at + 48 * HOUR  # the later tiers count from the reopening
     assert not case.history.filter(history_date__gt=now + HOUR,
                                    history_date__lt=reopened_at).exists()
+
+
+def test_a_fresh_clock_carries_across_a_tier_counted_from_its_own_entry(admin_user, now):
+    # Given a policy whose second tier counts from its own entry, the others from the opening
+    Tier.objects.filter(policy__slug="eezee-operations", level=2).update(
+        limit_value=Decimal(24), limit_anchor="tier_entered")
+    _import([_legacy_case(now)], now)  # opened weeks before the import
+    # When the sweep runs past the first two deadlines
+    sla_sweep(now=now + 49 * HOUR)
+    case = Case.objects.get(ticket_id="LEG-1")
+    # Then the third tier still counts from the import (72 h), not from the legacy opening
+    assert (case.tier, case.due_at) == (3, now + 72 * HOUR)
+    stay = TierStay.objects.get(case=case, level=3)
+    assert (stay.clock_from, stay.clock_basis) == (now, ClockBasis.IMPORT)
+
+
+def test_a_promotion_is_never_dated_before_the_stay_it_leaves(make_case, admin_user, now):
+    from escalations.models import Policy, RiskAdjustment
+    from escalations.services import case_escalate
+
+    # Given a case escalated by hand at tier 2 of limits counted from the opening (48 h)
+    RiskAdjustment.objects.create(policy=Policy.objects.get(slug="eezee-operations"),
+                                  risk_rating=5, percent=50)
+    case = make_case(category="out-of-stock", risk=3)
+    case = case_escalate(case=case, actor=admin_user, reason="Supplier silent",
+                         now=now + 30 * HOUR)
+    # When its risk rises so that tier 2's deadline (24 h from the opening) lies before its
+    # entry, and the sweep runs
+    case = case_update(case=case, actor=admin_user, changes={"risk_rating": 5},
+                       now=now + 31 * HOUR)
+    assert case.due_at == now + 24 * HOUR
+    sla_sweep(now=now + 32 * HOUR)
+    # Then the promotion is dated at the edit that moved the deadline into the past, not
+    # before the stay began or before the edit
+    stay = TierStay.objects.get(case=case, level=2)
+    assert (stay.entered_at, stay.left_at) == (now + 30 * HOUR, now + 31 * HOUR)
+    assert Case.objects.get(pk=case.pk).tier == 3
+    dates = list(Case.history.filter(id=case.pk).order_by("version")
+                 .values_list("history_date", flat=True))
+    assert dates == sorted(dates)

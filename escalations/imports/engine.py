@@ -349,8 +349,14 @@ def _open(plan: RowPlan, *, actor, now: datetime, name: str, lookups: Lookups) -
 def _updates(plans: list[RowPlan], *, actor, now: datetime, name: str) -> list[CaseChange]:
     """Return the changes of existing cases, locked and checked against the versions read."""
     by_ticket = {plan.ticket_id: plan for plan in plans}
-    locked = list(Case.objects.select_for_update().select_related("policy").filter(
-        ticket_id__in=list(by_ticket)))
+    locked = list(Case.objects.select_for_update(of=("self",)).select_related("policy").filter(
+        ticket_id__in=list(by_ticket)).order_by("pk"))
+    missing = sorted(set(by_ticket) - {case.ticket_id for case in locked})
+    if missing:
+        plan = by_ticket[missing[0]]
+        raise ValidationError(
+            f"Row {plan.row}: case {plan.ticket_id} was deleted while importing; import again."
+        )
     changes = changes_for(locked)
     for change in changes:
         case = change.case

@@ -272,6 +272,10 @@ class TierStay(models.Model):
     # updates the case) counts from the same start, whichever path made the stay.
     clock_from = models.DateTimeField()
     clock_basis = models.CharField(max_length=20, choices=ClockBasis.choices)
+    # Where limits counted from the opening count from while the case is in this stay: the
+    # opening, or the import or reopening that restarted the clock (carried to the next stay).
+    origin_at = models.DateTimeField()
+    origin_basis = models.CharField(max_length=20, choices=ClockBasis.choices)
 
     class Meta:
         ordering = ["case", "entered_at", "id"]

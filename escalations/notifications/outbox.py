@@ -83,11 +83,13 @@ def outbox_enqueue_case_events(events: Iterable[CaseEvent],
                                deliver: bool = True) -> int:
     """Queue the notifications of saved case events and, unless deliver is False (the caller
     asks for delivery itself), ask for their delivery after commit. Returns how many."""
+    events = list(events)
+    if not events:
+        return 0
     directory = directory or RecipientDirectory()
     teams = {team.pk: team for team in Team.objects.all()}
     rows: list[Notification] = []
     labels: dict[int, str] = {}
-    events = list(events)
     assignees = User.objects.in_bulk({e.case.assignee_id for e in events if e.case.assignee_id})
     for event in events:
         case = event.case
@@ -109,20 +111,21 @@ def outbox_queue_pending_events(*, batch_size: int = 2000) -> int:
     policies = {policy.pk: policy for policy in Policy.objects.all()}
     directory = RecipientDirectory()
     queued = 0
-    while True:
+    while CaseEvent.objects.filter(notifications_queued=False).exists():
         with transaction.atomic():
             pending = CaseEvent.objects.filter(notifications_queued=False).select_related(
                 "case").order_by("pk")
             if connection.features.has_select_for_update_skip_locked:
                 pending = pending.select_for_update(skip_locked=True, of=("self",))
             events = list(pending[:batch_size])
-            if not events:
+            if not events:  # taken by a concurrent run
                 return queued
             for event in events:
                 event.case.policy = policies[event.case.policy_id]
             queued += outbox_enqueue_case_events(events, directory, deliver=False)
             CaseEvent.objects.filter(pk__in=[event.pk for event in events]).update(
                 notifications_queued=True)
+    return queued
 
 
 def outbox_enqueue_message(*, event: str, channel: str, recipient: str, subject: str,

@@ -28,7 +28,8 @@ PROTECTED_FIELDS = frozenset(
 )
 
 
-_LABELS = {field.name: str(field.verbose_name) for field in Case._meta.concrete_fields}
+_LABELS = {key: str(field.verbose_name) for field in Case._meta.concrete_fields
+           for key in (field.name, field.attname)}
 
 
 def _may_work_for_team(user, team_id: int) -> bool:
@@ -70,16 +71,11 @@ def case_open(
     return case
 
 
-def open_build(case: Case, *, actor, at: datetime, reason: str,
-               transition: str = Transition.OPEN, basis: str | None = None,
-               clock_from: datetime | None = None) -> CaseChange:
-    """Return the change that opens case (not yet saved) at its tier, entered at at.
-
-    basis and clock_from start the tier's clock afresh (an import: from the import).
-    """
+def open_build(case: Case, *, actor, at: datetime, reason: str) -> CaseChange:
+    """Return the change that opens case (not yet saved) at its tier, entered at at."""
     change = change_new(case)
-    change.enter_tier(at=at, actor=actor, basis=basis, clock_from=clock_from)
-    change.record(at=clock_from or at, actor=actor, transition=transition, reason=reason,
+    change.enter_tier(at=at, actor=actor)
+    change.record(at=at, actor=actor, transition=Transition.OPEN, reason=reason,
                   history_type="+")
     return change
 
@@ -115,10 +111,12 @@ def case_update(
             f"Only Legal, Executive or an administrator may lift the confidentiality of case "
             f"{locked.ticket_id}."
         )
-    update_build(change, actor=actor, at=now, values={name: changes[name] for name in changed},
-                 transition=Transition.EDIT, reason=reason or "Edited " + ", ".join(
-                     _LABELS[name] for name in changed))
-    locked.full_clean(exclude=["state"])
+    values = {name: changes[name] for name in changed}
+    for name, value in values.items():
+        setattr(locked, name, value)
+    locked.full_clean(exclude=["state"])  # the history row records the cleaned values
+    update_build(change, actor=actor, at=now, values=values, transition=Transition.EDIT,
+                 reason=reason or "Edited " + ", ".join(_LABELS[name] for name in changed))
     changes_write([change])
     return locked
 
@@ -128,10 +126,10 @@ def update_build(change: CaseChange, *, actor, at: datetime, values: dict[str, A
     """Set the case's new details; a new risk rating moves the deadline of an active case
     (its stay's clock start is kept: a tighter rating shortens the same clock)."""
     case = change.case
-    old_risk = case.risk_rating
     for name, value in values.items():
         setattr(case, name, value)
-    if case.risk_rating != old_risk and case.state in (CaseState.OPEN, CaseState.IN_PROGRESS):
+    if (case.risk_rating != change.loaded["risk_rating"]
+            and case.state in (CaseState.OPEN, CaseState.IN_PROGRESS)):
         change.refresh_clock()
     change.record(at=at, actor=actor, transition=transition, reason=reason)
 
@@ -183,7 +181,8 @@ def case_add_note(
     if parent is not None and parent.case_id != case.pk:
         raise ValidationError("A reply must belong to the same case as the note it answers.")
     now = now or timezone.now()
-    current = Case.objects.only("updated_at").get(pk=case.pk)
+    # Locked, so that a note and a change of the case at the same time keep the later activity.
+    current = Case.objects.select_for_update().only("updated_at").get(pk=case.pk)
     change = CaseChange.of(current, fields=["updated_at"])
     note = change.note(actor=actor, body=body, kind=kind, at=now, parent=parent)
     note.case = case

@@ -16,7 +16,6 @@ from datetime import datetime
 
 from django.db import transaction
 
-from escalations.choices import ClockBasis
 from escalations.models import Case, CaseEvent, CaseNote, HoldPeriod, TierStay
 from escalations.services.errors import CaseConflict
 from escalations.sla.deadlines import refresh_case_clock, schedule_next_check, stay_clock
@@ -101,11 +100,11 @@ class CaseChange:
         running=False records a stay whose clock never runs (an imported resolved case)."""
         case = self.case
         tier = case.current_tier
-        start, counts_from = stay_clock(case, tier=tier, entered_at=clock_from or at,
-                                        previous=self.stay, basis=basis)
+        clock = stay_clock(case, tier=tier, entered_at=clock_from or at, previous=self.stay,
+                           basis=basis)
         stay = TierStay(case=case, level=case.tier,
                         tier_name=tier.name if tier else f"Tier {case.tier}", entered_at=at,
-                        entered_by=actor, clock_from=start, clock_basis=counts_from)
+                        entered_by=actor, **clock._asdict())
         self.stay = stay
         self.new_stays.append(stay)
         if running:
@@ -170,7 +169,8 @@ def change_locked(case: Case, *, expected_version: int | None = None) -> CaseCha
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("change_locked must run inside a transaction.")
     expected = case.version if expected_version is None else expected_version
-    locked = Case.objects.select_for_update().select_related("policy").get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("policy").get(
+        pk=case.pk)
     if locked.version != expected:
         raise CaseConflict(
             f"Case {locked.ticket_id} was changed by someone else; reload it and try again."
@@ -183,4 +183,4 @@ def change_new(case: Case) -> CaseChange:
     return CaseChange(case=case, adding=True)
 
 
-__all__ = ["CaseChange", "ClockBasis", "change_locked", "change_new", "changes_for"]
+__all__ = ["CaseChange", "change_locked", "change_new", "changes_for"]

@@ -14,7 +14,6 @@ from django.db import connections, models, router, transaction
 
 from escalations.models import Case, CaseEvent, CaseNote, HoldPeriod, TierStay
 from escalations.notifications.outbox import outbox_enqueue_case_events
-from escalations.notifications.recipients import RecipientDirectory
 from escalations.services.changes import CASE_FIELDS, CaseChange, HistoricalCase
 
 STAY_FIELDS = ["left_at", "left_by", "due_at", "acknowledged_at", "warned_at", "breached_at",
@@ -71,13 +70,13 @@ def _case_updates(changes: Sequence[CaseChange]) -> tuple[list[Case], list[str]]
 
 
 @transaction.atomic
-def changes_write(changes: Sequence[CaseChange], *, directory: RecipientDirectory | None = None,
-                  deliver: bool = True, queue_notifications: bool = True) -> int:
-    """Persist the change sets in one transaction; return how many notifications were queued.
+def changes_write(changes: Sequence[CaseChange], *, queue_notifications: bool = True) -> int:
+    """Persist the change sets in one transaction; return how many notifications were queued
+    (their delivery is asked for once the transaction commits).
 
-    deliver=False leaves the request for delivery to the caller. queue_notifications=False
-    (the SLA sweep) stores the events as pending: the delivery run queues their notifications
-    (outbox_queue_pending_events), outside the transaction that holds the cases' locks.
+    queue_notifications=False (the SLA sweep) stores the events as pending: the delivery run
+    queues their notifications (outbox_queue_pending_events), outside the transaction that
+    holds the cases' locks; the caller asks for that run.
     """
     new_cases = []
     for change in changes:
@@ -106,4 +105,4 @@ def changes_write(changes: Sequence[CaseChange], *, directory: RecipientDirector
     CaseEvent.objects.bulk_create(events)
     if not queue_notifications:
         return 0
-    return outbox_enqueue_case_events(events, directory, deliver=deliver)
+    return outbox_enqueue_case_events(events)

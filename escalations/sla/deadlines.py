@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from escalations.choices import CaseState, ClockAnchor, ClockBasis, ClockKind
 from escalations.sla.clock import Deadline, add_on_clock, compute_deadline
@@ -17,22 +18,33 @@ REMINDER_INTERVAL = timedelta(days=1)
 Holds = Sequence[tuple[datetime, datetime]]
 
 
+class StayClock(NamedTuple):
+    """Where a stay's clock counts from, and where limits counted from the opening count from."""
+
+    clock_from: datetime
+    clock_basis: str
+    origin_at: datetime
+    origin_basis: str
+
+
 def stay_clock(case, *, tier, entered_at: datetime, previous=None,
-               basis: str | None = None) -> tuple[datetime, str]:
-    """Return the clock start and basis of a stay entered at entered_at.
+               basis: str | None = None) -> StayClock:
+    """Return the clock of a stay entered at entered_at.
 
     An import or a reopening (basis given) starts the clock afresh at entered_at, for every
-    kind of limit. Otherwise a tier whose limit counts from the opening continues the clock of
-    the case: from the previous stay's start if that one counted from the opening, an import or
-    a reopening, else from the case's opening; any other tier counts from its own entry.
+    kind of limit, and becomes the start that later tiers counted from the opening count from.
+    Otherwise the stay carries on the previous stay's start (the case's opening for its first
+    stay): a tier counted from the opening counts from it, any other tier from its own entry.
     """
     if basis is not None:
-        return entered_at, basis
+        return StayClock(entered_at, basis, entered_at, basis)
+    if previous is not None:
+        origin_at, origin_basis = previous.origin_at, previous.origin_basis
+    else:
+        origin_at, origin_basis = case.opened_at, ClockBasis.OPENING
     if tier is not None and tier.limit_anchor == ClockAnchor.CASE_OPENED:
-        if previous is not None and previous.clock_basis != ClockBasis.TIER_ENTRY:
-            return previous.clock_from, previous.clock_basis
-        return case.opened_at, ClockBasis.OPENING
-    return entered_at, ClockBasis.TIER_ENTRY
+        return StayClock(origin_at, origin_basis, origin_at, origin_basis)
+    return StayClock(entered_at, ClockBasis.TIER_ENTRY, origin_at, origin_basis)
 
 
 def _anchor_label(basis: str, tier) -> str:

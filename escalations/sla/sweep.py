@@ -23,7 +23,7 @@ from django.utils import timezone
 from escalations.choices import CaseState, Transition
 from escalations.models import Case, CaseEvent, Policy
 from escalations.notifications.outbox import delivery_after_commit
-from escalations.services.changes import CaseChange, change_locked, changes_for
+from escalations.services.changes import CaseChange, changes_for
 from escalations.services.reference_loading import system_user
 from escalations.services.transitions import escalate_build
 from escalations.services.writer import changes_write
@@ -40,9 +40,14 @@ def _promote_or_breach(change: CaseChange, *, now: datetime, actor, counts: Coun
     """Promote the case for each deadline it missed by now; at the top tier, mark it breached."""
     case = change.case
     while case.due_at is not None and case.due_at <= now and case.breach_reminded_at is None:
-        at, tier = case.due_at, case.current_tier
+        tier = case.current_tier
         if tier is None:  # a level the policy no longer has: nothing to promote from
             break
+        # Missed at its deadline; or, when a change (a new risk rating) moved the deadline
+        # before that change or before the stay began, at the later of the two: a promotion
+        # never predates the stay it leaves or the case's last recorded activity.
+        at = max(case.due_at, case.updated_at,
+                 change.stay.entered_at if change.stay else case.due_at)
         if change.stay is not None:
             change.stay.breached_at = at
             change.stay_changed()
@@ -136,7 +141,8 @@ def sweep_batch(*, now: datetime, actor, policies: dict[int, Policy],
 def case_sla_check(*, case: Case, now: datetime | None = None) -> Counter:
     """Run the SLA clock on one case at now, as the sweep does; return what it did."""
     now = now or timezone.now()
-    change = change_locked(case)
+    change = changes_for([Case.objects.select_for_update(of=("self",)).select_related(
+        "policy").get(pk=case.pk)])[0]
     counts: Counter = Counter(checked=1)
     if change.case.state in (CaseState.OPEN, CaseState.IN_PROGRESS):
         sla_check_build(change, now=now, actor=system_user(), counts=counts)
