@@ -133,6 +133,9 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="escalations@localhost")
+# Seconds an SMTP server may take to answer (connect, each command); without it a server that
+# accepts the connection and never answers would hold a delivery worker forever.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 
 # Audit trail: reverts from the history page would bypass the state machine.
 SIMPLE_HISTORY_REVERT_DISABLED = True
