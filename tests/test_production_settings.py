@@ -19,7 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _deploy_check(**environment: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    # The deployment's environment: not the test run's (the browser tests allow async-unsafe
+    # calls for their live server, which the check rightly refuses in a deployment).
+    inherited = {name: value for name, value in os.environ.items()
+                 if name != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**inherited, "DJANGO_SETTINGS_MODULE": "config.settings.production",
            "SECRET_KEY": secrets.token_urlsafe(60), "DEBUG": "false",
            "ALLOWED_HOSTS": "escalations.example.com",
            "DATABASE_URL": "sqlite:////tmp/escalations-deploy-check.sqlite3", **environment}
