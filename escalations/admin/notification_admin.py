@@ -7,7 +7,8 @@ from django.template import TemplateSyntaxError
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 
-from escalations.models import Case, Notification, NotificationTemplate
+from escalations.models import Case, Channel, Notification, NotificationTemplate
+from escalations.notifications.channels import webhook_masked
 from escalations.notifications.delivery import notification_retry
 from escalations.notifications.rendering import case_context, render
 from escalations.selectors import cases_visible_to
@@ -29,6 +30,30 @@ class NotificationAdmin(ModelAdmin):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(case__in=cases_visible_to(request.user))
+
+    # A chat notification's recipient is the team's webhook address, a secret: administrators
+    # see it, everyone else sees it masked (and cannot search by it).
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        return [("recipient_shown" if name == "recipient" else name) for name in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return readonly
+        return [("recipient_shown" if name == "recipient" else name) for name in readonly]
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        return fields if request.user.is_superuser else [f for f in fields if f != "recipient"]
+
+    @admin.display(description="recipient")
+    def recipient_shown(self, obj: Notification) -> str:
+        if obj.channel == Channel.CHAT:
+            return webhook_masked(obj.recipient)
+        return obj.recipient
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -15,6 +17,15 @@ class PermanentDeliveryError(Exception):
 
 class TransientDeliveryError(Exception):
     """Worth retrying later (SMTP down, webhook 5xx or timeout)."""
+
+
+def webhook_masked(url: str) -> str:
+    """Return a chat webhook address as people other than administrators may see it: its
+    scheme and host only (the path is the secret that lets anyone post to the channel)."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}/…" if parts.hostname else "(set)"
 
 
 def send_email(notification: Notification) -> None:
@@ -47,7 +58,10 @@ def send_chat(notification: Notification) -> None:
             timeout=settings.NOTIFICATION_HTTP_TIMEOUT,
         )
     except requests.RequestException as error:
-        raise TransientDeliveryError(f"webhook: {error}") from error
+        # requests names the address in its messages; errors are stored and shown to staff.
+        detail = str(error).replace(notification.recipient, webhook_masked(notification.recipient))
+        detail = detail.replace(urlsplit(notification.recipient).path or "\0", "/…")
+        raise TransientDeliveryError(f"webhook: {type(error).__name__}: {detail}") from None
     if response.status_code >= 500 or response.status_code in (408, 429):
         raise TransientDeliveryError(f"webhook answered {response.status_code}")
     if response.status_code >= 400:
