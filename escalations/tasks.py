@@ -6,12 +6,13 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from escalations.sla.leases import leased
+from escalations.sla.leases import job_finished, leased
 from escalations.sla.sweep import sla_sweep
 
 logger = logging.getLogger(__name__)
 
 SWEEP_LEASE = "sla-sweep"
+DELIVERY_JOB = "deliver-notifications"
 
 
 def deliver_notifications() -> dict[str, int]:
@@ -23,7 +24,9 @@ def deliver_notifications() -> dict[str, int]:
         outbox_queue_pending_events()
     except Exception:  # what is queued already must still go out; the next run retries
         logger.exception("Queueing the notifications of pending events failed.")
-    return deliver_due()
+    counts = deliver_due()
+    job_finished(name=DELIVERY_JOB)
+    return counts
 
 
 def send_daily_digest() -> int:
@@ -39,4 +42,6 @@ def run_sla_sweep() -> dict[str, Any] | None:
         if not acquired:
             logger.info("SLA sweep skipped: another worker holds the lease.")
             return None
-        return sla_sweep()
+        result = sla_sweep()
+        job_finished(name=SWEEP_LEASE)
+        return result

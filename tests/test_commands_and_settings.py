@@ -66,8 +66,35 @@ def test_migrations_are_in_sync_with_models():
     call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
 
 
-def test_health_view_answers(client):
-    assert client.get("/health/").json() == {"status": "ok"}
+def test_health_is_ok_once_the_sweep_and_the_delivery_run_have_finished(client):
+    from escalations.tasks import deliver_notifications, run_sla_sweep
+
+    run_sla_sweep()
+    deliver_notifications()
+    answer = client.get("/health/")
+    assert answer.status_code == 200 and answer.json()["status"] == "ok"
+    checks = answer.json()["checks"]
+    assert checks["database"]["ok"] and checks["broker"]["ok"]
+    assert checks["sla_sweep"]["age_seconds"] < 60
+
+
+def test_health_is_unhealthy_before_any_sweep_and_when_the_sweep_is_stale(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from escalations.models import JobRun
+    from escalations.tasks import deliver_notifications
+
+    deliver_notifications()
+    never = client.get("/health/")
+    assert never.status_code == 503 and never.json()["checks"]["sla_sweep"]["ok"] is False
+    JobRun.objects.create(name="sla-sweep", finished_at=timezone.now() - timedelta(minutes=10))
+    stale = client.get("/health/")
+    assert stale.status_code == 503
+    assert stale.json()["checks"]["sla_sweep"]["age_seconds"] >= 600
+    settings.HEALTH_SWEEP_MAX_AGE = 900  # the threshold is a setting
+    assert client.get("/health/").status_code == 200
 
 
 def test_production_settings_serve_the_collected_admin_assets(tmp_path):

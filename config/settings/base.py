@@ -180,6 +180,11 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# The health check (/health/) is unhealthy when the last SLA sweep or delivery run finished
+# longer ago than this many seconds (both are scheduled every minute).
+HEALTH_SWEEP_MAX_AGE = env.int("HEALTH_SWEEP_MAX_AGE", default=180)
+HEALTH_DELIVERY_MAX_AGE = env.int("HEALTH_DELIVERY_MAX_AGE", default=180)
+
 # Notifications: links in messages, delivery retries and timeouts.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)

@@ -7,6 +7,7 @@ from escalations.models.case import (
     CaseNote,
     HoldPeriod,
     JobLease,
+    JobRun,
     TierStay,
 )
 from escalations.models.notification import (
@@ -37,6 +38,7 @@ __all__ = [
     "NotificationTemplate",
     "HoldPeriod",
     "JobLease",
+    "JobRun",
     "Category",
     "Policy",
     "PolicyHoliday",

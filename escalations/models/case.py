@@ -351,6 +351,17 @@ class JobLease(models.Model):
         return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at}"
 
 
+class JobRun(models.Model):
+    """When a scheduled job (the SLA sweep, the delivery run) last finished: the health check
+    says unhealthy when it is too long ago."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    finished_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} finished at {self.finished_at}"
+
+
 class CaseNote(models.Model):
     """An entry in a case's log: internal note, status update or customer briefing."""
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from escalations.models import JobLease
+from escalations.models import JobLease, JobRun
 
 
 def lease_acquire(*, name: str, holder: str, ttl: timedelta, now: datetime) -> bool:
@@ -43,3 +43,8 @@ def leased(name: str, *, ttl: timedelta, now: datetime | None = None) -> Iterato
     finally:
         if acquired:
             lease_release(name=name, holder=holder)
+
+
+def job_finished(*, name: str, now: datetime | None = None) -> None:
+    """Record that the scheduled job name has just finished (read by the health check)."""
+    JobRun.objects.update_or_create(name=name, defaults={"finished_at": now or timezone.now()})
