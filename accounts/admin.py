@@ -14,6 +14,7 @@ from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from accounts.models import Department, Membership, Role, Team, User
 from accounts.services import membership_remove, membership_set, user_sync_groups
+from config.admin_site import SecretFieldAdminMixin
 from escalations.admin.theme import ThemedFieldsMixin
 from escalations.notifications.channels import webhook_masked
 
@@ -111,23 +112,14 @@ class DepartmentAdmin(ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(ModelAdmin):
+class TeamAdmin(SecretFieldAdminMixin, ModelAdmin):
     list_display = ["name", "department", "email"]
     list_filter = ["department"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-
-    def get_fields(self, request, obj=None):
-        """Administrators see and set the chat webhook; everyone else sees it masked (its
-        address is the secret that lets anyone post to the team's channel)."""
-        fields = list(super().get_fields(request, obj))
-        if request.user.is_superuser:
-            return fields
-        return [("chat_webhook" if name == "chat_webhook_url" else name) for name in fields]
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        return readonly if request.user.is_superuser else [*readonly, "chat_webhook"]
+    # Administrators see and set the chat webhook; everyone else sees it masked (its address
+    # is the secret that lets anyone post to the team's channel).
+    secret_field, secret_shown_as = "chat_webhook_url", "chat_webhook"
 
     @admin.display(description="chat webhook")
     def chat_webhook(self, obj: Team) -> str:

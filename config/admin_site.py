@@ -17,3 +17,29 @@ class EscalationsAdminSite(UnfoldAdminSite):
 
             extra_context["dashboard"] = dashboard_for(request.user)
         return super().index(request, extra_context)
+
+
+class SecretFieldAdminMixin:
+    """Show the model field `secret_field` to administrators only; everyone else sees the
+    display method `secret_shown_as` (read-only) in its place and cannot search by it."""
+
+    secret_field = ""
+    secret_shown_as = ""
+
+    def _masked(self, request, names):
+        if request.user.is_superuser:
+            return list(names)
+        return [self.secret_shown_as if name == self.secret_field else name for name in names]
+
+    def get_fields(self, request, obj=None):
+        return self._masked(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = self._masked(request, super().get_readonly_fields(request, obj))
+        if request.user.is_superuser or self.secret_shown_as in readonly:
+            return readonly
+        return [*readonly, self.secret_shown_as]
+
+    def get_search_fields(self, request):
+        return [name for name in super().get_search_fields(request)
+                if request.user.is_superuser or name != self.secret_field]

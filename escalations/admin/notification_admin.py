@@ -7,6 +7,7 @@ from django.template import TemplateSyntaxError
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 
+from config.admin_site import SecretFieldAdminMixin
 from escalations.models import Case, Channel, Notification, NotificationTemplate
 from escalations.notifications.channels import webhook_masked
 from escalations.notifications.delivery import notification_retry
@@ -15,7 +16,7 @@ from escalations.selectors import cases_visible_to
 
 
 @admin.register(Notification)
-class NotificationAdmin(ModelAdmin):
+class NotificationAdmin(SecretFieldAdminMixin, ModelAdmin):
     list_display = ["created_at", "event", "channel", "recipient_label", "case", "status",
                     "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["status", "event", "channel"]
@@ -24,30 +25,15 @@ class NotificationAdmin(ModelAdmin):
     show_full_result_count = False
     readonly_fields = [field.name for field in Notification._meta.fields]
     actions = ["retry"]
+    # A chat notification's recipient is the team's webhook address, a secret: administrators
+    # see it, everyone else sees it masked (and cannot search by it).
+    secret_field, secret_shown_as = "recipient", "recipient_shown"
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
         return queryset.filter(case__in=cases_visible_to(request.user))
-
-    # A chat notification's recipient is the team's webhook address, a secret: administrators
-    # see it, everyone else sees it masked (and cannot search by it).
-    def get_fields(self, request, obj=None):
-        fields = list(super().get_fields(request, obj))
-        if request.user.is_superuser:
-            return fields
-        return [("recipient_shown" if name == "recipient" else name) for name in fields]
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if request.user.is_superuser:
-            return readonly
-        return [("recipient_shown" if name == "recipient" else name) for name in readonly]
-
-    def get_search_fields(self, request):
-        fields = super().get_search_fields(request)
-        return fields if request.user.is_superuser else [f for f in fields if f != "recipient"]
 
     @admin.display(description="recipient")
     def recipient_shown(self, obj: Notification) -> str:
