@@ -72,7 +72,7 @@ FILES = {
     "header-only.csv": (HEADER.encode(), "no data rows"),
     "header-only.xlsx": (_xlsx(XLSX_ROWS[:1], blank_formatted_rows=5), "no data rows"),
     "far-cell.xlsx": (_xlsx([*XLSX_ROWS, *[[None] * 6] * 3, [None] * 5 + ["x"]],
-                            far_cell="XFD1048576"), "as far as cell XFD1048576"),
+                            far_cell="XFD1048576"), "(cell XFD1048576)"),
     "bad-row.csv": ((HEADER + "E-1,2026-11-23,Ann,Out of stock,7,Operations\r\n").encode(),
                     "7 is not a rating from 1 to 5"),
 }

@@ -73,7 +73,8 @@ def _xlsx(**cells) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_value_far_away_is_refused_naming_the_cell():
+def test_a_value_far_away_is_refused_naming_the_cell(settings):
+    settings.IMPORT_MAX_COLUMNS = 1000  # so that the grid limit is the one reached
     with pytest.raises(FileProblem, match=r"as far as cell AAA20000: a grid of 14,060,000"):
         read_tracker(_xlsx(AAA20000="stray"), name="t.xlsx")
 
@@ -83,9 +84,10 @@ def test_formatting_far_away_is_no_obstacle():
     assert [number for number, _ in table.rows] == [2]
 
 
-def test_a_workbook_unpacking_past_the_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(workbook, "MAX_UNPACKED_BYTES", 1000)
-    with pytest.raises(FileProblem, match="unpacks to .* MB; the limit is"):
+def test_a_workbook_unpacking_past_the_limit_is_refused(settings):
+    settings.IMPORT_MAX_UNPACKED_MB = 0
+    with pytest.raises(FileProblem, match=r"unpacks to .* MB; the limit is 0 MB "
+                                          r"\(IMPORT_MAX_UNPACKED_MB\)"):
         read_tracker(_xlsx(), name="t.xlsx")
 
 

@@ -181,6 +181,13 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# Imports: the most a tracker file may hold, checked before a workbook is loaded (an .xlsx
+# sheet's real extent is read from its cells first), each refusal naming its setting.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
+IMPORT_MAX_SHEET_CELLS = env.int("IMPORT_MAX_SHEET_CELLS", default=10_000_000)
+IMPORT_MAX_UNPACKED_MB = env.int("IMPORT_MAX_UNPACKED_MB", default=1024)
+
 # The health check (/health/) is unhealthy when the last SLA sweep or delivery run finished
 # longer ago than this many seconds (both are scheduled every minute).
 HEALTH_SWEEP_MAX_AGE = env.int("HEALTH_SWEEP_MAX_AGE", default=180)

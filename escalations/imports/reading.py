@@ -8,6 +8,8 @@ import json
 import zipfile
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from escalations.imports import workbook
 from escalations.imports.columns import resolve_headers
 
@@ -65,6 +67,14 @@ def read_table(data: bytes, fmt: str, *, name: str = "") -> Table:
         raise FileProblem("The file has no header row.")
     if not table.rows:
         raise FileProblem("The file has a header row but no data rows.")
+    if len(table.rows) > settings.IMPORT_MAX_ROWS:
+        raise FileProblem(
+            f"The file has more than {settings.IMPORT_MAX_ROWS:,} data rows, the most an import "
+            "takes (IMPORT_MAX_ROWS). Split it into several files.")
+    if len(table.headers) > settings.IMPORT_MAX_COLUMNS:
+        raise FileProblem(
+            f"The file has {len(table.headers):,} columns; an import reads at most "
+            f"{settings.IMPORT_MAX_COLUMNS:,} (IMPORT_MAX_COLUMNS).")
     return table
 
 
@@ -86,15 +96,28 @@ def _read_csv(data: bytes) -> Table:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
+    # Keep the filled rows with their numbers, and stop one past the header and the limit:
+    # enough for read_table to say the file is too long, without reading all of it.
+    rows: list[tuple[int, list[object]]] = []
     try:
-        records = list(csv.reader(io.StringIO(content, newline=""), dialect))
+        for number, record in enumerate(csv.reader(io.StringIO(content, newline=""), dialect),
+                                        start=1):
+            if _filled(record):
+                rows.append((number, list(record)))
+                if len(rows) > settings.IMPORT_MAX_ROWS + 1:
+                    break
     except csv.Error as error:
         raise FileProblem(f"The CSV file cannot be read: {error}.") from error
-    return _table(records)
+    return _numbered_table(rows)
 
 
 def _table(records: list[list[object]], sheet: str = "", first_row: int = 1) -> Table:
-    rows = [(n, r) for n, r in enumerate(records, start=first_row) if _filled(r)]
+    return _numbered_table([(n, r) for n, r in enumerate(records, start=first_row)
+                            if _filled(r)], sheet)
+
+
+def _numbered_table(rows: list[tuple[int, list[object]]], sheet: str = "") -> Table:
+    """Return the table of the filled rows given with their numbers (the first: the header)."""
     if not rows:
         return Table(headers=[], rows=[], sheet=sheet)
     header_number, headers = rows[0]

@@ -4,9 +4,9 @@ python-calamine loads a sheet as a dense grid from its first to its last cell wi
 2 KB workbook with values at A1 and XFD1048576 asks for hundreds of gigabytes and aborts the
 whole process (a Rust allocation failure, not a Python exception). So a sheet's extent is
 measured from its XML first, from the cell references themselves (the declared <dimension> can
-lie, and calamine ignores it), and a sheet past MAX_SHEET_CELLS is refused before calamine
-touches it. Cells without a value (`<c r="Z9" s="1"/>`, formatting only) do not count: calamine
-skips them too.
+lie, and calamine ignores it), and a sheet past the row, column or cell limits (settings) is
+refused before calamine touches it. Cells without a value (`<c r="Z9" s="1"/>`, formatting
+only) do not count: calamine skips them too.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ import zipfile
 from itertools import repeat
 from xml.etree import ElementTree
 
-MAX_SHEET_CELLS = 10_000_000  # rows x columns of the grid calamine would build
-MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # all parts of the workbook, unpacked
+from django.conf import settings
+
+# The limits are settings (IMPORT_MAX_ROWS, IMPORT_MAX_COLUMNS, IMPORT_MAX_SHEET_CELLS,
+# IMPORT_MAX_UNPACKED_MB), read when a workbook is checked.
 MAX_INDEX_PART_BYTES = 16 * 1024 * 1024  # xl/workbook.xml and its relationships
 _CHUNK = 4 * 1024 * 1024
 
@@ -42,12 +44,13 @@ class WorkbookProblem(ValueError):
 
 
 def check_unpacked_size(archive: zipfile.ZipFile) -> None:
-    """Refuse a workbook whose parts unpack to more than MAX_UNPACKED_BYTES (a zip bomb)."""
+    """Refuse a workbook whose parts unpack to more than IMPORT_MAX_UNPACKED_MB (a zip bomb)."""
     total = sum(info.file_size for info in archive.infolist())
-    if total > MAX_UNPACKED_BYTES:
+    limit = settings.IMPORT_MAX_UNPACKED_MB
+    if total > limit * 2**20:
         raise WorkbookProblem(
-            f"The workbook unpacks to {total / 2**20:,.0f} MB; the limit is "
-            f"{MAX_UNPACKED_BYTES / 2**20:,.0f} MB. Save the tracker sheet on its own or as CSV."
+            f"The workbook unpacks to {total / 2**20:,.0f} MB; the limit is {limit:,} MB "
+            "(IMPORT_MAX_UNPACKED_MB). Save the tracker sheet on its own or as CSV."
         )
 
 
@@ -80,15 +83,25 @@ def sheet_xml(archive: zipfile.ZipFile, part: str) -> bytes:
 
 
 def check_extent(xml: bytes, sheet: str) -> None:
-    """Refuse a sheet whose cells with values span more than MAX_SHEET_CELLS."""
+    """Refuse, before it is loaded, a sheet whose cells with values reach past the row or
+    column limit or span more cells than the grid limit (the settings IMPORT_MAX_*)."""
     rows, columns = sheet_extent(xml)
-    if rows * columns > MAX_SHEET_CELLS:
-        corner = f"{column_letters(columns)}{rows}"
+    corner = f"{column_letters(columns)}{rows}" if rows and columns else ""
+    stray = "Delete the stray cells far from the table (or save the tracker as CSV)."
+    if rows > settings.IMPORT_MAX_ROWS + 1:  # the header row besides the data rows
+        raise WorkbookProblem(
+            f"Sheet '{sheet}' has values as far as row {rows:,} (cell {corner}); an import "
+            f"reads at most {settings.IMPORT_MAX_ROWS:,} rows (IMPORT_MAX_ROWS). {stray}")
+    if columns > settings.IMPORT_MAX_COLUMNS:
+        raise WorkbookProblem(
+            f"Sheet '{sheet}' has values as far as column {column_letters(columns)} (cell "
+            f"{corner}); an import reads at most {settings.IMPORT_MAX_COLUMNS:,} columns "
+            f"(IMPORT_MAX_COLUMNS). {stray}")
+    if rows * columns > settings.IMPORT_MAX_SHEET_CELLS:
         raise WorkbookProblem(
             f"Sheet '{sheet}' has values as far as cell {corner}: a grid of "
-            f"{rows * columns:,} cells, over the limit of {MAX_SHEET_CELLS:,}. Delete the stray "
-            "cells far from the table (or save the tracker as CSV)."
-        )
+            f"{rows * columns:,} cells, over the limit of {settings.IMPORT_MAX_SHEET_CELLS:,} "
+            f"(IMPORT_MAX_SHEET_CELLS). {stray}")
 
 
 def sheet_extent(xml: bytes) -> tuple[int, int]:
