@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -120,6 +121,9 @@ class TeamAdmin(SecretFieldAdminMixin, ModelAdmin):
     # Administrators see and set the chat webhook; everyone else sees it masked (its address
     # is the secret that lets anyone post to the team's channel).
     secret_field, secret_shown_as = "chat_webhook_url", "chat_webhook"
+    # A webhook typed without a scheme is taken as https (Django 6's default).
+    formfield_overrides = {**ModelAdmin.formfield_overrides,
+                           models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="chat webhook")
     def chat_webhook(self, obj: Team) -> str:
