@@ -28,6 +28,16 @@ def webhook_masked(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}/…" if parts.hostname else "(set)"
 
 
+def _without_secret(text: str, url: str) -> str:
+    """Return text with the webhook's address, and its path and query on their own, masked."""
+    parts = urlsplit(url)
+    text = text.replace(url, webhook_masked(url))
+    for secret in (parts.path, parts.query):
+        if secret and secret != "/":
+            text = text.replace(secret, "…")
+    return text
+
+
 def send_email(notification: Notification) -> None:
     """Send the notification by email, with its stable Message-ID."""
     message = EmailMultiAlternatives(
@@ -59,8 +69,7 @@ def send_chat(notification: Notification) -> None:
         )
     except requests.RequestException as error:
         # requests names the address in its messages; errors are stored and shown to staff.
-        detail = str(error).replace(notification.recipient, webhook_masked(notification.recipient))
-        detail = detail.replace(urlsplit(notification.recipient).path or "\0", "/…")
+        detail = _without_secret(str(error), notification.recipient)
         raise TransientDeliveryError(f"webhook: {type(error).__name__}: {detail}") from None
     if response.status_code >= 500 or response.status_code in (408, 429):
         raise TransientDeliveryError(f"webhook answered {response.status_code}")
