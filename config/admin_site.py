@@ -32,7 +32,10 @@ class SecretFieldAdminMixin:
         return [self.secret_shown_as if name == self.secret_field else name for name in names]
 
     def get_fields(self, request, obj=None):
-        return self._masked(request, super().get_fields(request, obj))
+        # Django lists the form's fields, then the read-only ones: masked, the secret comes
+        # once in the model field's place and once as read-only. Keep its last place only.
+        names = self._masked(request, super().get_fields(request, obj))
+        return [name for at, name in enumerate(names) if name not in names[at + 1:]]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = self._masked(request, super().get_readonly_fields(request, obj))
