@@ -97,6 +97,87 @@ def test_health_is_unhealthy_before_any_sweep_and_when_the_sweep_is_stale(client
     assert client.get("/health/").status_code == 200
 
 
+def test_health_is_unhealthy_while_a_notification_waits_to_be_sent_past_the_limit(
+        client, make_case, make_user, admin_user, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from config.health import notifications_check
+    from escalations.notifications.delivery import deliver_due
+    from escalations.services import case_escalate
+
+    # Given an escalation email queued ten minutes ago, refused by the mail server twice (its
+    # next attempt is 5 minutes after it was queued)
+    settings.EMAIL_BACKEND = "tests.test_notifications_delivery.FailingBackend"
+    make_user("assistant-manager", email="am@x.test")
+    queued_at = timezone.now() - timedelta(minutes=10)
+    case = make_case(now=queued_at - timedelta(hours=1))
+    case_escalate(case=case, actor=admin_user, reason="Supplier silent", now=queued_at)
+    deliver_due(now=queued_at)
+    deliver_due(now=queued_at + timedelta(minutes=1))
+    settings.HEALTH_OUTBOX_MAX_AGE = 120  # the threshold is a setting
+
+    def check(seconds: int) -> tuple:
+        found = notifications_check(now=queued_at + timedelta(seconds=seconds))
+        return found["ok"], found["oldest_unsent_age_seconds"], found["unsent"]
+
+    # Then the check is green up to the limit and red past it, between attempts too
+    assert check(120) == (True, 120, 1)
+    assert check(121) == (False, 121, 1)
+    assert check(299) == (False, 299, 1)  # not due before 300 s: still waiting
+    # and the endpoint says so now
+    answer = client.get("/health/")
+    assert answer.status_code == 503
+    found = answer.json()["checks"]["notifications"]
+    assert found["ok"] is False and found["oldest_unsent_age_seconds"] >= 600
+    assert (found["max_age_seconds"], found["unsent"], found["failed_last_24h"]) == (120, 1, 0)
+    # When the mail server is back and the next attempt sends it
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert deliver_due(now=queued_at + timedelta(minutes=5)).get("sent") == 1
+    # Then nothing waits and the check is green
+    found = client.get("/health/").json()["checks"]["notifications"]
+    assert (found["ok"], found["oldest_unsent_age_seconds"], found["unsent"]) == (True, None, 0)
+
+
+def test_health_reports_recent_failures_without_failing_and_a_retry_waits_from_the_retry(
+        make_case, make_user, admin_user, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from config.health import notifications_check
+    from escalations.models import Notification
+    from escalations.notifications.delivery import deliver_due, notification_retry
+    from escalations.notifications.outbox import outbox_enqueue_message
+    from escalations.services import case_escalate
+
+    # Given two escalation emails that failed for good, 2 and 25 hours ago
+    settings.EMAIL_BACKEND = "tests.test_notifications_delivery.FailingBackend"
+    settings.NOTIFICATION_MAX_ATTEMPTS = 1
+    make_user("assistant-manager", email="am@x.test")
+    now = timezone.now()
+    failed = []
+    for hours_ago in (2, 25):
+        at = now - timedelta(hours=hours_ago)
+        case = make_case(now=at - timedelta(hours=1))
+        case_escalate(case=case, actor=admin_user, reason="Supplier silent", now=at)
+        assert deliver_due(now=at).get("failed") == 1
+        failed.append(Notification.objects.get(case=case))
+    # and a digest queued to go out in an hour
+    outbox_enqueue_message(event="digest", channel="email", recipient="am@x.test", subject="s",
+                           body_text="b", now=now + timedelta(hours=1))
+    # Then the recent failure is counted, the check stays green, and nothing waits yet
+    found = notifications_check(now=now)
+    assert (found["ok"], found["unsent"], found["failed_last_24h"]) == (True, 0, 1)
+    # When staff retry the older failure (Retry starts its attempts again)
+    assert notification_retry(notification=failed[1], now=now)
+    # Then it waits from the retry, not from when it was first queued a day ago
+    found = notifications_check(now=now + timedelta(seconds=60))
+    assert (found["ok"], found["oldest_unsent_age_seconds"], found["unsent"]) == (True, 60, 1)
+    assert found["failed_last_24h"] == 1
+
+
 def test_production_settings_serve_the_collected_admin_assets(tmp_path):
     """With production settings, collectstatic then a GET of an admin stylesheet through the
     WSGI application answers 200 (no web server needed in front for the admin's assets)."""

@@ -189,9 +189,11 @@ IMPORT_MAX_SHEET_CELLS = env.int("IMPORT_MAX_SHEET_CELLS", default=10_000_000)
 IMPORT_MAX_UNPACKED_MB = env.int("IMPORT_MAX_UNPACKED_MB", default=1024)
 
 # The health check (/health/) is unhealthy when the last SLA sweep or delivery run finished
-# longer ago than this many seconds (both are scheduled every minute).
+# longer ago than this many seconds (both are scheduled every minute), or when a notification
+# has waited longer than HEALTH_OUTBOX_MAX_AGE seconds to be sent.
 HEALTH_SWEEP_MAX_AGE = env.int("HEALTH_SWEEP_MAX_AGE", default=180)
 HEALTH_DELIVERY_MAX_AGE = env.int("HEALTH_DELIVERY_MAX_AGE", default=180)
+HEALTH_OUTBOX_MAX_AGE = env.int("HEALTH_OUTBOX_MAX_AGE", default=300)
 
 # Notifications: links in messages, delivery retries and timeouts.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
