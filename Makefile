@@ -28,16 +28,17 @@ demo: migrate
 	@mkdir -p .run
 	$(PY) manage.py seed_demo --cases $(DEMO_CASES) --seed 1 > .run/demo-logins.txt
 
-# Serve the admin and run the django-q2 worker beside it, their logs in .run/ so that the
-# address and the logins stay in view; Ctrl-C stops both.
+# Serve the admin and run the django-q2 worker and the SLA sweeper beside it, their logs in
+# .run/ so that the address and the logins stay in view; Ctrl-C stops all three.
 run: demo
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py qcluster > .run/qcluster.log 2>&1 & \
+	$(PY) manage.py sla_sweep --every 10 > .run/sweeper.log 2>&1 & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT) > .run/web.log 2>&1 & \
 	echo; echo "Escalation back office: http://127.0.0.1:$(PORT)/admin/"; echo; \
 	cat .run/demo-logins.txt; echo; \
-	echo "Logs: .run/web.log and .run/qcluster.log. Emails: the admin's Outbox (and .dev-mail/)."; \
-	echo "Ctrl-C stops the server and the worker."; \
+	echo "Logs: .run/web.log, .run/qcluster.log and .run/sweeper.log."; \
+	echo "Emails: the admin's Outbox (and .dev-mail/). Ctrl-C stops the server, worker and sweeper."; \
 	wait
 
 test: install-dev

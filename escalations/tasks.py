@@ -8,10 +8,10 @@ from typing import Any
 
 from escalations.sla.leases import job_finished, leased
 from escalations.sla.sweep import sla_sweep
+from escalations.sla.sweeper import SWEEP_LEASE
 
 logger = logging.getLogger(__name__)
 
-SWEEP_LEASE = "sla-sweep"
 DELIVERY_JOB = "deliver-notifications"
 
 
@@ -37,7 +37,7 @@ def send_daily_digest() -> int:
 
 
 def run_sla_sweep() -> dict[str, Any] | None:
-    """Run the SLA sweep unless another worker is running it right now."""
+    """Run the SLA sweep unless another worker, or a sweeper (`sla_sweep --every`), holds it."""
     with leased(SWEEP_LEASE, ttl=timedelta(minutes=10)) as acquired:
         if not acquired:
             logger.info("SLA sweep skipped: another worker holds the lease.")
