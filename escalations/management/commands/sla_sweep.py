@@ -1,8 +1,9 @@
 """manage.py sla_sweep [--now ISO-8601] [--every SECONDS]: run the SLA sweep, print JSON lines.
 
 Without --every: one sweep, one JSON line. With --every: a sweeper that sweeps every SECONDS
-until stopped (SIGTERM or Ctrl-C), printing one line per sweep; several sweepers on different
-machines share the work through a lease (one sweeps, the others stand by).
+until stopped (SIGTERM or Ctrl-C), printing one line per sweep that found cases to check (the
+health check tells when it last swept); several sweepers on different machines share the work
+through a lease (one sweeps, the others stand by).
 """
 
 import json
@@ -60,7 +61,8 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        Sweeper(every=every, batch_size=batch_size).run(stop=stop, report=self._print)
+        Sweeper(every=every, batch_size=batch_size).run(
+            stop=stop, report=lambda result: result["checked"] and self._print(result))
 
     def _print(self, result: dict) -> None:
         self.stdout.write(json.dumps({key: result[key] for key in KEYS}))
