@@ -8,6 +8,7 @@ SCHEDULES = [
     ("deliver-notifications", "escalations.tasks.deliver_notifications", "I", 1, None),
     ("daily-digest", "escalations.tasks.send_daily_digest", "C", None, "0 8 * * 1-5"),
     ("monthly-report", "reports.tasks.generate_last_months_report", "C", None, "0 6 1 * *"),
+    ("reports-recover", "reports.tasks.recover_stalled_reports", "I", 1, None),
 ]
 
 

@@ -37,6 +37,9 @@ class MonthlyReport(models.Model):
     cases = models.PositiveIntegerField(default=0, help_text="Rows on the Cases sheet.")
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    building_since = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker started building it; a build that "
+        "stopped half-way (the worker killed) is started again once this is stale.")
 
     class Meta:
         ordering = ["-month", "-created_at"]

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files import File
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -86,14 +87,48 @@ def monthly_reports_build(*, period: Period, team: Team | None = None,
     """Build a scope's reports without a requester: the standard one, then the restricted one.
 
     The standard report (written to output too, if given) leaves confidential cases out; the
-    restricted one, built only if the scope has confidential cases, includes them.
+    restricted one, only if the scope has confidential cases, includes them. Both are recorded
+    as pending before either is built, so that a worker killed half-way leaves both for
+    ``reports_stalled`` to find.
     """
-    standard = monthly_report_request(period=period, team=team)
-    reports = [monthly_report_generate(report=standard, period=period, output=output, now=now)]
+    reports = [monthly_report_request(period=period, team=team)]
     if report_cases(team=team, include_confidential=True).filter(confidential=True).exists():
-        restricted = monthly_report_request(period=period, team=team, include_confidential=True)
-        reports.append(monthly_report_generate(report=restricted, period=period, now=now))
-    return reports
+        reports.append(monthly_report_request(period=period, team=team,
+                                              include_confidential=True))
+    built = []
+    for report in reports:
+        claimed = report_claim(report_id=report.pk, now=now or timezone.now())
+        if claimed is not None:
+            built.append(monthly_report_generate(
+                report=claimed, period=period, now=now,
+                output=output if not claimed.includes_confidential else None))
+    return built
+
+
+def _stale(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.REPORT_BUILD_STALE_SECONDS)
+
+
+def report_claim(*, report_id: int, now: datetime) -> MonthlyReport | None:
+    """Take a pending report to build; None if it is built, failed, or a worker started on it
+    less than REPORT_BUILD_STALE_SECONDS ago (one conditional UPDATE: one builder at a time)."""
+    taken = MonthlyReport.objects.filter(
+        Q(building_since__isnull=True) | Q(building_since__lt=_stale(now)),
+        pk=report_id, status=MonthlyReport.Status.PENDING,
+    ).update(building_since=now)
+    if not taken:
+        return None
+    return MonthlyReport.objects.select_related("requested_by", "team").get(pk=report_id)
+
+
+def reports_stalled(*, now: datetime) -> QuerySet[MonthlyReport]:
+    """Return the pending reports nobody is building: their build stopped half-way, or their
+    task was lost (a worker killed, the broker restarted), REPORT_BUILD_STALE_SECONDS ago."""
+    stale = _stale(now)
+    return MonthlyReport.objects.filter(
+        Q(building_since__lt=stale) | Q(building_since__isnull=True, created_at__lt=stale),
+        status=MonthlyReport.Status.PENDING,
+    )
 
 
 def monthly_report_generate(*, report: MonthlyReport, period: Period, output: str | None = None,

@@ -6,16 +6,32 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from reports.models import MonthlyReport
 from reports.periods import last_month, parse_month
-from reports.services import monthly_report_generate, monthly_reports_build
+from reports.services import (
+    monthly_report_generate,
+    monthly_reports_build,
+    report_claim,
+    reports_stalled,
+)
 
 
-def generate_monthly_report(report_id: int, month: str) -> int:
-    """Generate a requested report."""
-    report = MonthlyReport.objects.select_related("requested_by", "team").get(pk=report_id)
+def generate_monthly_report(report_id: int, month: str) -> int | None:
+    """Generate a pending report, unless another worker is building it (or it is done)."""
+    report = report_claim(report_id=report_id, now=timezone.now())
+    if report is None:
+        return None
     monthly_report_generate(report=report, period=parse_month(month))
     return report.pk
+
+
+def recover_stalled_reports(now: datetime | None = None) -> list[int]:
+    """Queue again the build of each pending report nobody is building (scheduled each minute)."""
+    from django_q.tasks import async_task
+
+    stalled = list(reports_stalled(now=now or timezone.now()))
+    for report in stalled:
+        async_task("reports.tasks.generate_monthly_report", report.pk, f"{report.month:%Y-%m}")
+    return [report.pk for report in stalled]
 
 
 def generate_last_months_report(now: datetime | None = None) -> list[int]:

@@ -54,7 +54,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+# The benchmarks point this at benchmarks/bare_admin_urls.py, which adds a plain admin page.
+ROOT_URLCONF = env.str("ROOT_URLCONF", default="config.urls")
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -201,6 +202,11 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
 NOTIFICATION_BACKOFF_SECONDS = env.int("NOTIFICATION_BACKOFF_SECONDS", default=60)
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=300)
 NOTIFICATION_HTTP_TIMEOUT = env.float("NOTIFICATION_HTTP_TIMEOUT", default=10.0)
+
+# A monthly report still pending this many seconds after a worker started building it (or
+# after it was asked for) is built again: its worker died or its task was lost. Longer than a
+# task may run (Q_CLUSTER's timeout, 240 s).
+REPORT_BUILD_STALE_SECONDS = env.int("REPORT_BUILD_STALE_SECONDS", default=600)
 
 # Cases per changelist page; the count shown stops at this many rows.
 CASE_LIST_COUNT_CAP = env.int("CASE_LIST_COUNT_CAP", default=10000)
