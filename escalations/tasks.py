@@ -38,7 +38,10 @@ def send_daily_digest() -> int:
 
 def run_sla_sweep() -> dict[str, Any] | None:
     """Run the SLA sweep unless another worker, or a sweeper (`sla_sweep --every`), holds it."""
-    with leased(SWEEP_LEASE, ttl=timedelta(minutes=10)) as acquired:
+    # A worker killed mid-sweep blocks the next runs for the lease's two minutes at most; a
+    # sweep outlasting it may overlap the next, which is safe (each case is locked and its
+    # version checked), only wasteful.
+    with leased(SWEEP_LEASE, ttl=timedelta(minutes=2)) as acquired:
         if not acquired:
             logger.info("SLA sweep skipped: another worker holds the lease.")
             return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -16,6 +18,8 @@ from escalations.admin.theme import ThemedForm
 from reports.models import MonthlyReport
 from reports.periods import last_month, parse_month
 from reports.services import may_read_report, monthly_report_request, reports_readable_by
+
+logger = logging.getLogger(__name__)
 
 
 class GenerateForm(ThemedForm):
@@ -94,7 +98,11 @@ class MonthlyReportAdmin(ModelAdmin):
 
             period = parse_month(form.cleaned_data["month"])
             report = monthly_report_request(period=period, user=request.user)
-            async_task("reports.tasks.generate_monthly_report", report.pk, period.label)
+            try:
+                async_task("reports.tasks.generate_monthly_report", report.pk, period.label)
+            except Exception:  # the broker is down: the stalled-report recovery builds it later
+                logger.warning("Could not queue the build of report %s; it will be built once "
+                               "the task broker is back.", report.pk, exc_info=True)
             self.message_user(request, f"The {period.label} report of your scope is being "
                               "generated; it will be listed here when ready.", messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:reports_monthlyreport_changelist"))

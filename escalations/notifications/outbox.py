@@ -6,6 +6,7 @@ rolled-back change sends nothing and a committed one is never lost.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.db import connection, transaction
@@ -22,6 +23,8 @@ from escalations.models import (
 )
 from escalations.notifications.recipients import RecipientDirectory, recipients_for
 
+logger = logging.getLogger(__name__)
+
 # Events posted to the team's chat group even if nobody there chose chat ("tag the supervisor
 # on the group with the ticket id").
 GROUP_EVENTS = frozenset({
@@ -33,9 +36,15 @@ WANTS_CHAT = {"chat", "both"}
 
 
 def _kick() -> None:
+    """Hurry the delivery run. Only a hurry: the scheduled run each minute sends whatever is
+    due, so a task broker that is down (Redis restarting) costs a minute, not the change."""
     from django_q.tasks import async_task
 
-    async_task("escalations.tasks.deliver_notifications")
+    try:
+        async_task("escalations.tasks.deliver_notifications")
+    except Exception:
+        logger.warning("Could not ask a worker to deliver now (is the task broker down?); "
+                       "the scheduled delivery run will send the notifications.", exc_info=True)
 
 
 def delivery_after_commit() -> None:
