@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DEMO_CASES ?= 200
 
-.PHONY: run test install install-dev migrate demo lint bench clean
+.PHONY: run test install install-dev install-bench migrate demo lint bench bench-cluster drills \
+	cluster clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +18,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
+$(VENV)/.installed-bench: $(VENV)/.installed-dev pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-bench: $(VENV)/.installed-bench
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -54,6 +60,18 @@ BENCH_DB ?=
 bench: install-dev
 	cd benchmarks && for b in admin_changelist sla_sweep import_tracker monthly_report; do \
 	  ../$(PY) $$b.py $(if $(BENCH_DB),--database-url $(BENCH_DB)); done
+
+# The production topology on this machine (local PostgreSQL and Redis): scripts/cluster_demo.sh.
+cluster: install-bench
+	scripts/cluster_demo.sh
+
+# On that topology (PostgreSQL and Redis needed; figures in docs/benchmarks.md).
+bench-cluster: install-bench
+	cd benchmarks && ../$(PY) promotion_latency.py && ../$(PY) admin_load.py
+
+# Fault drills: they stop Redis and restart PostgreSQL; run where nothing else uses them.
+drills: install-bench
+	$(PY) scripts/fault_drills.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* media .run .dev-mail
