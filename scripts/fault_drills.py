@@ -393,7 +393,8 @@ def drill_outage(url: str, drill: str) -> None:
         if drill == "redis-stop":
             redis_stop()
             time.sleep(5)
-            case = Case.objects.order_by("-pk").first()  # due tomorrow
+            case = (Case.objects.filter(team__slug="customer-service")  # the manager's team
+                    .order_by("-pk").first())  # due tomorrow
             escalated_by_hand.add(case.pk)
             page = session.get(f"http://127.0.0.1:{PORTS[1]}/admin/escalations/case/"
                                f"{case.pk}/transition/escalate/", timeout=30)
