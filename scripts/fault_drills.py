@@ -231,70 +231,42 @@ def delivered(drill: str, seconds: float = 400) -> None:
 
 # --- the drills -------------------------------------------------------------------------------
 
-def drill_sweeper_kill(url: str) -> None:
+def drill_kill_mid_sweep(url: str, drill: str) -> None:
+    """2,500 cases overdue at once; kill -9 whoever sweeps them (the sweeper, or with no
+    sweeper the worker running the scheduled sweep) once the first batch has committed."""
     from django.utils import timezone
 
-    drill = "sweeper-kill"
+    by_sweeper = drill == "sweeper-kill"
+    sweep_every = "10" if by_sweeper else "0"
     database_recreate(url)
     now = timezone.now()
     cases_make((2500, now - timedelta(hours=1), 1), (400, now + timedelta(days=1), 1))
     due_before = now
-    cluster("start", url)
+    due = len(due_ids(due_before))
+    cluster("start", url, SWEEP_EVERY=sweep_every)
     watch = HealthWatch()
     watch.start()
     try:
-        started = wait_until(lambda: promoted_count(due_before) > 0, 60, step=0.1)
-        victim = busiest(pids("sweeper"))
+        started = wait_until(lambda: promoted_count(due_before) > 0, 150, step=0.1)
+        victim = busiest(pids("sweeper" if by_sweeper else "worker"))
         done_then = promoted_count(due_before)
         victim.send_signal(signal.SIGKILL)
         killed = time.time()
-        check(drill, "the sweeper was killed in the middle of its sweep",
-              started and done_then < len(due_ids(due_before)),
-              f"{done_then:,} of {len(due_ids(due_before)):,} promoted when killed")
-        finished = wait_until(lambda: promoted_count(due_before) == len(due_ids(due_before)),
-                              180, step=1)
-        check(drill, "the standby sweeper finished the sweep", finished,
-              f"{time.time() - killed:.0f} s after the kill")
+        check(drill, f"the {'sweeper' if by_sweeper else 'worker'} was killed mid-sweep",
+              started and done_then < due, f"{done_then:,} of {due:,} promoted when killed")
+        finished = wait_until(lambda: promoted_count(due_before) == due, 300, step=1)
+        check(drill, f"{'the standby sweeper' if by_sweeper else 'a later scheduled sweep'} "
+              "finished the sweep", finished, f"{time.time() - killed:.0f} s after the kill")
         delivered(drill)
     finally:
         watch.stopping.set()
-        cluster("stop", url)
+        cluster("stop", url, SWEEP_EVERY=sweep_every)
     consistent(drill, due_before)
     stale = [answer for answer in watch.answers if "sla_sweep" in answer[2]]
-    after = [answer for answer in watch.answers if answer[0] > killed + 5 and answer[1] == 200]
-    check(drill, "the health check's sweep was ok once the standby had swept",
-          bool(after) and "sla_sweep" not in watch.answers[-1][2],
-          f"unhealthy sweep in {len(stale)} of {len(watch.answers)} answers, the first sweep "
-          "having been killed before it finished")
-
-
-def drill_worker_kill_sweep(url: str) -> None:
-    from django.utils import timezone
-
-    drill = "worker-kill-sweep"
-    database_recreate(url)
-    now = timezone.now()
-    cases_make((2500, now - timedelta(hours=1), 1), (400, now + timedelta(days=1), 1))
-    due_before = now
-    cluster("start", url, SWEEP_EVERY="0")  # the workers' scheduled sweep only
-    try:
-        started = wait_until(lambda: promoted_count(due_before) > 0, 150, step=0.1)
-        victim = busiest(pids("worker"))
-        done_then = promoted_count(due_before)
-        victim.send_signal(signal.SIGKILL)
-        killed = time.time()
-        check(drill, "the worker was killed in the middle of the scheduled sweep",
-              started and done_then < len(due_ids(due_before)),
-              f"{done_then:,} of {len(due_ids(due_before)):,} promoted when killed; "
-              f"killed {victim.name()} {victim.pid}")
-        finished = wait_until(lambda: promoted_count(due_before) == len(due_ids(due_before)),
-                              300, step=2)
-        check(drill, "a later scheduled sweep finished the work", finished,
-              f"{time.time() - killed:.0f} s after the kill (the lease lasts 120 s)")
-        delivered(drill)
-    finally:
-        cluster("stop", url, SWEEP_EVERY="0")
-    consistent(drill, due_before)
+    check(drill, "the health check's sweep was ok once the sweep was taken over",
+          "sla_sweep" not in watch.answers[-1][2],
+          f"unhealthy sweep in {len(stale)} of {len(watch.answers)} answers (none had finished "
+          "before the kill)")
 
 
 def drill_report_kill(url: str) -> None:
@@ -433,8 +405,8 @@ def drill_outage(url: str, drill: str) -> None:
 
 
 DRILLS = {
-    "sweeper-kill": drill_sweeper_kill,
-    "worker-kill-sweep": drill_worker_kill_sweep,
+    "sweeper-kill": lambda url: drill_kill_mid_sweep(url, "sweeper-kill"),
+    "worker-kill-sweep": lambda url: drill_kill_mid_sweep(url, "worker-kill-sweep"),
     "report-kill": drill_report_kill,
     "redis-stop": lambda url: drill_outage(url, "redis-stop"),
     "postgres-restart": lambda url: drill_outage(url, "postgres-restart"),
