@@ -63,6 +63,14 @@ class Person(HttpUser):
                 response.failure(f"HTTP {response.status_code}")
             return response
 
+    def post(self, url: str, name: str, data: dict) -> None:
+        """Post a form as the page does; its answer must be a redirect (success or refusal)."""
+        with self.client.post(url, name=name, data={"csrfmiddlewaretoken": self.csrf, **data},
+                              headers={"Referer": self.client.base_url + "/admin/"},
+                              allow_redirects=False, catch_response=True) as response:
+            if response.status_code != 302:
+                response.failure(f"HTTP {response.status_code}")
+
     # The bare page: list and change page of the case model, in the product's proportions.
     @task(6)
     def bare_list(self) -> None:
@@ -95,15 +103,8 @@ class Person(HttpUser):
             return
         case = random.choice(self.cases)
         if random.random() < 0.5:
-            with self.client.post(
-                f"/admin/escalations/case/{case}/note/", name="add a note",
-                data={"csrfmiddlewaretoken": self.csrf, "kind": "internal_note",
-                      "body": "Called the customer back."},
-                headers={"Referer": self.client.base_url + "/admin/"},
-                allow_redirects=False, catch_response=True,
-            ) as response:
-                if response.status_code != 302:
-                    response.failure(f"HTTP {response.status_code}")
+            self.post(f"/admin/escalations/case/{case}/note/", "add a note",
+                      {"kind": "internal_note", "body": "Called the customer back."})
             return
         for name in ("hold", "resume"):
             with self.client.get(f"/admin/escalations/case/{case}/transition/{name}/",
@@ -118,12 +119,5 @@ class Person(HttpUser):
                 version = VERSION.search(page.text or "") if page.status_code == 200 else None
             if version is None:
                 return
-            with self.client.post(
-                f"/admin/escalations/case/{case}/transition/{name}/", name=f"{name}: run",
-                data={"csrfmiddlewaretoken": self.csrf, "version": version.group(1),
-                      "reason": "Waiting for the warehouse"},
-                headers={"Referer": self.client.base_url + "/admin/"},
-                allow_redirects=False, catch_response=True,
-            ) as response:
-                if response.status_code != 302:
-                    response.failure(f"HTTP {response.status_code}")
+            self.post(f"/admin/escalations/case/{case}/transition/{name}/", f"{name}: run",
+                      {"version": version.group(1), "reason": "Waiting for the warehouse"})

@@ -1,7 +1,8 @@
 """The sweeper: a long-running process that runs the SLA sweep every few seconds.
 
-The scheduled task runs the sweep once a minute, but django-q2's scheduler looks at its
-schedules only every 30 seconds, so a case could wait 90 seconds past its deadline. The sweeper
+The scheduled task runs the sweep once a minute, so a case waits up to a minute past its
+deadline, longer when django-q2's scheduler (which looks at its schedules every 30 seconds)
+starts a run late. The sweeper
 (`manage.py sla_sweep --every 10`) sweeps every 10 seconds instead. Several may run, on
 different machines: the one holding the "sla-sweep" lease sweeps, the others stand by and take
 over within a lease's time when it stops. While a sweeper holds the lease, the scheduled task
@@ -36,7 +37,9 @@ class Sweeper:
         self.batch_size = batch_size
         self.clock = clock
         self.holder = uuid.uuid4().hex
-        # Long enough to outlast one slow sweep; a standby takes over this long after a stop.
+        # A standby takes over this long after a stop. A sweep outlasting it (a backlog of tens
+        # of thousands) may overlap the standby's, which is safe (each case is locked and its
+        # version checked), only wasteful.
         self.ttl = timedelta(seconds=max(60.0, 3 * every))
 
     def tick(self, now: datetime | None = None) -> dict | None:
